@@ -1,0 +1,48 @@
+"""A small on-disk cache for derived arrays (enumerations, hash tables), written atomically."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import tempfile
+
+import numpy as np
+
+
+def cache_dir() -> pathlib.Path:
+    """``$JAXNAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/jaxnas``, else ``~/.cache/jaxnas``."""
+    env = os.environ.get("JAXNAS_CACHE_DIR")
+    if env:
+        return pathlib.Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = pathlib.Path(xdg) if xdg else pathlib.Path.home() / ".cache"
+    return base / "jaxnas"
+
+
+def derived_path(name: str) -> pathlib.Path:
+    return cache_dir() / "derived" / name
+
+
+def save_npz_atomic(path: pathlib.Path, **arrays) -> None:
+    """Writes ``arrays`` to ``path`` via a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def load_npz(path: pathlib.Path) -> dict[str, np.ndarray] | None:
+    """Loads a cache file, or returns None if it is missing or unreadable (then it is rebuilt)."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError):
+        return None

@@ -1,0 +1,387 @@
+"""NAS-Bench-101: cells of at most 7 vertices and 9 edges over three operations.
+
+Cells are ``(adjacency uint8 [7, 7], ops int32 [7])`` (see :mod:`jaxnas.spaces.base`), op ids
+into :data:`OPS` = ``(input, conv1x1-bn-relu, conv3x3-bn-relu, maxpool3x3, output)`` (the order
+arch2vec and CATE use), padding ``-1``. Functions that take a cell accept ops as these ids or as
+the official op strings, padded or not, pruned or not (they prune as NAS-Bench-101's
+``ModelSpec`` does).
+
+Main entry points:
+
+* :func:`enumerate_cells` -- all 423,624 unique cells (1 / 6 / 84 / 2,441 / 62,010 / 359,082 with
+  2..7 vertices), computed in seconds by a vectorised isomorphism fingerprint.
+* :func:`cell_hash` -- the official NAS-Bench-101 module hash; :func:`all_hashes` for every
+  enumerated cell (cached on disk after the first call).
+* :func:`num_params` / :func:`flops` -- of the NAS-Bench-101 CIFAR-10 network (stem 128 channels,
+  3 stacks x 3 cells, channels doubled and max-pool downsampling between stacks).
+* :func:`sample`, :func:`mutate`, :func:`neighbours`, :func:`edit_distance`.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Sequence
+
+import jax
+import numpy as np
+
+from jaxnas import _cache
+from jaxnas.spaces import base
+from jaxnas.spaces import nb101_hash as _h
+
+OPS = ("input", "conv1x1-bn-relu", "conv3x3-bn-relu", "maxpool3x3", "output")
+INPUT, CONV1X1, CONV3X3, MAXPOOL, OUTPUT = range(5)
+NUM_VERTICES = 7
+MAX_EDGES = 9
+SPACE = base.CellSpace(name="nb101", max_vertices=NUM_VERTICES, max_edges=MAX_EDGES, op_names=OPS)
+
+# The official hash labels: input -1, output -2, index in the official canonical op list
+# ('conv3x3-bn-relu', 'conv1x1-bn-relu', 'maxpool3x3') otherwise.
+_HASH_LABEL = np.array([-1, 1, 0, 2, -2], dtype=np.int64)
+
+# Network settings of the NAS-Bench-101 CIFAR-10 experiments.
+STEM_CHANNELS = 128
+NUM_STACKS = 3
+CELLS_PER_STACK = 3
+NUM_CLASSES = 10
+IMAGE_SIZE = 32
+
+InvalidCellError = base.InvalidCellError
+
+
+# ----------------------------------------------------------------------------------------------
+# Validity, pruning, hashing.
+
+
+def prune(adjacency, ops) -> tuple[np.ndarray, np.ndarray]:
+    """Prunes vertices not on an input->output path; returns unpadded arrays."""
+    return base.prune(SPACE, adjacency, ops)
+
+
+def check(adjacency, ops) -> str | None:
+    """``None`` if the cell is valid after pruning, else a message naming the problem."""
+    try:
+        a, o = prune(adjacency, ops)
+    except InvalidCellError as e:
+        return str(e)
+    return base.check(SPACE, a, o)
+
+
+def is_valid(adjacency, ops) -> bool:
+    """True if the cell, once pruned, is a valid NAS-Bench-101 cell."""
+    return check(adjacency, ops) is None
+
+
+def validate(adjacency, ops) -> tuple[np.ndarray, np.ndarray]:
+    """Prunes, checks and returns the unpadded ``(adjacency, ops)`` or raises InvalidCellError."""
+    a, o = prune(adjacency, ops)
+    return base.validate(SPACE, a, o)
+
+
+def pad(adjacency, ops) -> tuple[np.ndarray, np.ndarray]:
+    """Pads an unpadded cell to ``[7, 7]`` / ``[7]``."""
+    return base.pad(SPACE, adjacency, ops)
+
+
+def canonical(adjacency, ops) -> tuple[np.ndarray, np.ndarray]:
+    """Validated, pruned and padded ``(adjacency uint8 [7, 7], ops int32 [7])``."""
+    return pad(*validate(adjacency, ops))
+
+
+def cell_hash(adjacency, ops) -> str:
+    """The official NAS-Bench-101 hash of a cell (pruned first, as ``ModelSpec`` does).
+
+    Args:
+      adjacency: ``[n, n]`` 0/1 upper-triangular matrix (``n <= 7``), padded or not.
+      ops: ``[n]`` op names (``'input'``, ``'conv3x3-bn-relu'``, ...) or ids into :data:`OPS`.
+
+    Returns:
+      The 32-character md5 hex string used as the key of the NAS-Bench-101 dataset.
+
+    Raises:
+      InvalidCellError: naming the problem, for a cell that is not valid in the space.
+    """
+    a, o = validate(adjacency, ops)
+    return _h.official_hash(a, _HASH_LABEL[o])
+
+
+# ----------------------------------------------------------------------------------------------
+# Enumeration.
+
+
+def _valid_structures(n: int) -> np.ndarray:
+    """All ``uint8 [M, n, n]`` upper-triangular matrices with <= 9 edges and every vertex on an
+    input->output path (i.e. exactly the cell shapes that prune to ``n`` vertices)."""
+    if n == 2:
+        return np.ones((1, 2, 2), np.uint8) * np.array([[0, 1], [0, 0]], np.uint8)
+    m = n * (n - 1) // 2
+    codes = np.arange(2**m, dtype=np.int64)
+    bits = ((codes[:, None] >> np.arange(m)) & 1).astype(np.uint8)
+    bits = bits[bits.sum(axis=1) <= MAX_EDGES]
+    # Bit ``x + y (y - 1) / 2`` is the edge x -> y, as in NAS-Bench-101's ``gen_is_edge_fn``.
+    xs = np.array([x for y in range(n) for x in range(y)])
+    ys = np.array([y for y in range(n) for x in range(y)])
+    a = np.zeros((len(bits), n, n), np.uint8)
+    a[:, xs, ys] = bits
+    ab = a.astype(bool)
+    fwd = np.zeros((len(a), n), bool)
+    fwd[:, 0] = True
+    for v in range(1, n):
+        fwd[:, v] = (fwd[:, :v] & ab[:, :v, v]).any(axis=1)
+    bwd = np.zeros((len(a), n), bool)
+    bwd[:, n - 1] = True
+    for v in range(n - 2, -1, -1):
+        bwd[:, v] = (bwd[:, v + 1 :] & ab[:, v, v + 1 :]).any(axis=1)
+    return a[(fwd & bwd).all(axis=1)]
+
+
+# The op order of NAS-Bench-101's generate_graphs.py (labels 0, 1, 2 of the official hash).
+_OFFICIAL_ORDER = (CONV3X3, CONV1X1, MAXPOOL)
+
+
+def _enumerate_n(n: int) -> tuple[np.ndarray, np.ndarray]:
+    structures = _valid_structures(n)
+    inner = np.array(
+        list(itertools.product(_OFFICIAL_ORDER, repeat=n - 2)), dtype=np.int32
+    ).reshape(3 ** (n - 2), n - 2)
+    labelings = np.concatenate(
+        [np.full((len(inner), 1), INPUT), inner, np.full((len(inner), 1), OUTPUT)], axis=1
+    ).astype(np.int32)
+    adj = np.repeat(structures, len(labelings), axis=0)
+    ops = np.tile(labelings, (len(structures), 1))
+    fp = _h.wl_fingerprints(adj, _HASH_LABEL[ops], n)
+    # First occurrence of each fingerprint, in enumeration order (stable).
+    order = np.lexsort((fp[:, 1], fp[:, 0]))
+    sfp = fp[order]
+    first = np.ones(len(order), bool)
+    first[1:] = (sfp[1:] != sfp[:-1]).any(axis=1)
+    keep = np.sort(order[first])
+    return adj[keep], ops[keep]
+
+
+@functools.cache
+def _enumeration() -> tuple[np.ndarray, np.ndarray]:
+    adjs, opss = [], []
+    for n in range(2, NUM_VERTICES + 1):
+        a, o = _enumerate_n(n)
+        pa = np.zeros((len(a), NUM_VERTICES, NUM_VERTICES), np.uint8)
+        pa[:, :n, :n] = a
+        po = np.full((len(o), NUM_VERTICES), base.PAD, np.int32)
+        po[:, :n] = o
+        adjs.append(pa)
+        opss.append(po)
+    adjacency = np.concatenate(adjs)
+    ops = np.concatenate(opss)
+    adjacency.flags.writeable = False
+    ops.flags.writeable = False
+    return adjacency, ops
+
+
+def enumerate_cells() -> tuple[np.ndarray, np.ndarray]:
+    """All 423,624 unique NAS-Bench-101 cells.
+
+    The order and the representative of each isomorphism class are those of NAS-Bench-101's
+    ``generate_graphs.py``: by number of vertices (2..7), then adjacency bit code, then op
+    labelling, keeping the first graph of each official hash. The representative matters: the
+    network's parameter count depends on vertex order (channel remainders go to the first
+    output-connected vertices), and the dataset's numbers are those of this representative.
+
+    Returns:
+      ``(adjacency uint8 [423624, 7, 7], ops int32 [423624, 7])``, padded, read-only.
+    """
+    return _enumeration()
+
+
+def num_vertices(ops: np.ndarray) -> np.ndarray:
+    """Number of real vertices of padded cells: ``[..., 7] -> [...]``."""
+    return (np.asarray(ops) != base.PAD).sum(axis=-1)
+
+
+_HASH_CACHE_VERSION = 1
+
+
+@functools.cache
+def all_hashes(num_workers: int | None = None) -> np.ndarray:
+    """Official hashes of :func:`enumerate_cells`, ``'<U32' [423624]`` (same order).
+
+    Computed once (about 20-40 s on two cores) and cached in the jaxnas cache directory
+    (``$JAXNAS_CACHE_DIR``, default ``~/.cache/jaxnas``); the cache is checked against a
+    recomputation of a few entries before use.
+    """
+    adjacency, ops = enumerate_cells()
+    path = _cache.derived_path(f"nb101_hashes_v{_HASH_CACHE_VERSION}.npz")
+    cached = _cache.load_npz(path)
+    if cached is not None and cached.get("hashes") is not None:
+        hashes = cached["hashes"]
+        probe = np.linspace(0, len(ops) - 1, 7).astype(int)
+        if len(hashes) == len(ops) and all(
+            hashes[i] == cell_hash(adjacency[i], ops[i]) for i in probe
+        ):
+            hashes.flags.writeable = False
+            return hashes
+    hashes = np.asarray(_compute_hashes(adjacency, ops, num_workers), dtype="<U32")
+    _cache.save_npz_atomic(path, hashes=hashes)
+    hashes.flags.writeable = False
+    return hashes
+
+
+def _compute_hashes(adjacency, ops, num_workers) -> list[str]:
+    """Hashes in ``num_workers`` child interpreters (not multiprocessing, which would re-import
+    the caller's ``__main__``); falls back to this process for one worker."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    workers = num_workers or min(os.cpu_count() or 1, 8)
+    if workers <= 1 or len(ops) < 50_000:
+        return _h.official_hashes_batch(adjacency, _HASH_LABEL[ops], num_vertices(ops))
+    bounds = np.linspace(0, len(ops), workers + 1).astype(int)
+    with tempfile.TemporaryDirectory() as tmp:
+        procs = []
+        for w in range(workers):
+            s = slice(bounds[w], bounds[w + 1])
+            src = os.path.join(tmp, f"in{w}.npz")
+            dst = os.path.join(tmp, f"out{w}.npy")
+            np.savez(src, a=adjacency[s], l=_HASH_LABEL[ops[s]], n=num_vertices(ops[s]))
+            code = f"from jaxnas.spaces.nb101_hash import _worker; _worker({src!r}, {dst!r})"
+            procs.append((subprocess.Popen([sys.executable, "-c", code]), dst))
+        out = []
+        for p, dst in procs:
+            if p.wait() != 0:
+                raise RuntimeError(f"NB101 hash worker failed with exit code {p.returncode}")
+            out.extend(np.load(dst).tolist())
+    return out
+
+
+@functools.cache
+def _hash_index() -> dict[str, int]:
+    return {h: i for i, h in enumerate(all_hashes().tolist())}
+
+
+def index_of_hash(hashes: Sequence[str]) -> np.ndarray:
+    """Positions in :func:`enumerate_cells` of official hashes (``-1`` for unknown ones)."""
+    idx = _hash_index()
+    return np.array([idx.get(h, -1) for h in hashes], dtype=np.int64)
+
+
+# ----------------------------------------------------------------------------------------------
+# Parameters and FLOPs of the NAS-Bench-101 CIFAR-10 network.
+
+
+def _vertex_channels(in_channels: int, out_channels: int, a: np.ndarray) -> list[int]:
+    """``compute_vertex_channels`` of the NAS-Bench-101 model builder."""
+    n = a.shape[0]
+    vc = [0] * n
+    vc[0] = in_channels
+    vc[n - 1] = out_channels
+    if n == 2:
+        return vc
+    in_degree = a[1:].sum(axis=0)
+    interior = out_channels // int(in_degree[n - 1])
+    correction = out_channels % int(in_degree[n - 1])
+    for v in range(1, n - 1):
+        if a[v, n - 1]:
+            vc[v] = interior
+            if correction:
+                vc[v] += 1
+                correction -= 1
+    for v in range(n - 3, 0, -1):
+        if not a[v, n - 1]:
+            for dst in range(v + 1, n - 1):
+                if a[v, dst]:
+                    vc[v] = max(vc[v], vc[dst])
+    return vc
+
+
+def _conv_bn(k: int, cin: int, cout: int) -> int:
+    return k * k * cin * cout + 2 * cout  # conv kernel (no bias) + BN gamma and beta
+
+
+def _cell_cost(a, o, cin: int, cout: int, hw: int) -> tuple[int, int]:
+    """(trainable parameters, multiply-accumulates) of one cell at spatial size ``hw x hw``."""
+    n = a.shape[0]
+    vc = _vertex_channels(cin, cout, a)
+    params = macs = 0
+    if n == 2:
+        return _conv_bn(1, cin, cout), cin * cout * hw * hw
+    for t in range(1, n - 1):
+        if a[0, t]:
+            params += _conv_bn(1, cin, vc[t])
+            macs += cin * vc[t] * hw * hw
+        k = {CONV1X1: 1, CONV3X3: 3}.get(int(o[t]))
+        if k is not None:
+            params += _conv_bn(k, vc[t], vc[t])
+            macs += k * k * vc[t] * vc[t] * hw * hw
+    if a[0, n - 1]:
+        params += _conv_bn(1, cin, cout)
+        macs += cin * cout * hw * hw
+    return params, macs
+
+
+def _network_cost(adjacency, ops) -> tuple[int, int]:
+    a, o = validate(adjacency, ops)
+    params = _conv_bn(3, 3, STEM_CHANNELS)
+    hw = IMAGE_SIZE
+    macs = 9 * 3 * STEM_CHANNELS * hw * hw
+    channels = STEM_CHANNELS
+    for stack in range(NUM_STACKS):
+        cin = channels
+        if stack > 0:
+            hw //= 2
+            channels *= 2
+        for _ in range(CELLS_PER_STACK):
+            p, m = _cell_cost(a, o, cin, channels, hw)
+            params += p
+            macs += m
+            cin = channels
+    params += channels * NUM_CLASSES + NUM_CLASSES
+    macs += channels * NUM_CLASSES
+    return params, macs
+
+
+def num_params(adjacency, ops) -> int:
+    """Trainable parameters of the NAS-Bench-101 CIFAR-10 network built from the cell.
+
+    Equals the ``trainable_parameters`` field of the NAS-Bench-101 dataset (convolutions without
+    bias, batch-norm scale and offset, final dense layer with bias).
+    """
+    return _network_cost(adjacency, ops)[0]
+
+
+def flops(adjacency, ops) -> float:
+    """Multiply-accumulate operations (in millions) of one 32x32 forward pass of the network.
+
+    Counts convolutions and the classifier (pooling, batch norm and additions are not counted).
+    """
+    return _network_cost(adjacency, ops)[1] / 1e6
+
+
+# ----------------------------------------------------------------------------------------------
+# Sampling, mutation, neighbours, edit distance.
+
+
+def sample(key: jax.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A random valid cell, as NAS-Bench-101's reference random sampler draws them (padded)."""
+    return base.sample(SPACE, key)
+
+
+def mutate(key: jax.Array, adjacency, ops, mutation_rate: float = 1.0):
+    """NAS-Bench-101's reference mutation (edge flips and op changes until valid); padded."""
+    return base.mutate(SPACE, key, adjacency, ops, mutation_rate)
+
+
+def neighbours(adjacency, ops) -> tuple[np.ndarray, np.ndarray]:
+    """All distinct (by official hash) valid cells one op change or edge flip away; padded."""
+
+    def h(a, o):
+        return _h.official_hash(a, _HASH_LABEL[o])
+
+    a, o = validate(adjacency, ops)
+    return base.neighbours(SPACE, a, o, dedupe=h)
+
+
+def edit_distance(cell_a, cell_b) -> int:
+    """Exact graph edit distance (edge edits + op substitutions + vertex insertions)."""
+    return base.edit_distance(SPACE, validate(*cell_a), validate(*cell_b))

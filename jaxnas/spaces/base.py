@@ -8,8 +8,8 @@ A *cell* is a DAG over at most ``max_vertices`` vertices, given as
   the real ones) carry :data:`PAD` (-1) and have no edges.
 
 Cells with fewer than ``V`` vertices are stored padded: real vertices first, then padding. A
-:class:`CellSpace` describes a vocabulary, vertex and edge budgets and the validity rule; the generic
-functions below (``validate``, ``prune``, ``sample``, ``mutate``, ``neighbours``,
+:class:`CellSpace` describes a vocabulary, vertex and edge budgets and the validity rule; the
+generic functions below (``validate``, ``prune``, ``sample``, ``mutate``, ``neighbours``,
 ``edit_distance``) work for any such space. NB101 is one instance (``jaxnas.spaces.nb101.SPACE``);
 a user brings a benchmark of their own by building another ``CellSpace``::
 
@@ -154,7 +154,10 @@ def as_arrays(space: CellSpace, adjacency, ops) -> tuple[np.ndarray, np.ndarray]
         elif i == j:
             what = f"a self-loop at vertex {i}"
         else:
-            what = f"an edge {i} -> {j} that is not upper-triangular (cells must be topologically ordered)"
+            what = (
+                f"an edge {i} -> {j} that is not upper-triangular "
+                "(cells must be topologically ordered)"
+            )
         raise InvalidCellError(f"{space.name}: adjacency has {what}")
     real = o != PAD
     n = int(real.sum())

@@ -253,3 +253,16 @@ def test_edit_distance_properties():
         *nb101.validate(README_ADJ, README_OPS), np.random.default_rng(1)
     )
     assert nb101.edit_distance((README_ADJ, README_OPS), (ra, ro)) == 0
+
+
+def test_costs_batch_matches_per_cell(cells, data_file):
+    adjacency, ops = cells
+    rng = np.random.default_rng(1)
+    idx = rng.choice(len(ops), 400, replace=False)
+    c = nb101.costs_batch(adjacency[idx], ops[idx])
+    for j, i in enumerate(idx):
+        assert c["params"][j] == nb101.num_params(adjacency[i], ops[i])
+        assert c["flops"][j] == pytest.approx(nb101.flops(adjacency[i], ops[i]), abs=1e-9)
+        assert c["flops_naslib"][j] == pytest.approx(
+            nb101.flops(adjacency[i], ops[i], "naslib"), abs=1e-9
+        )

@@ -1,0 +1,37 @@
+"""Smoke runs of the experiment binaries (as a user runs them, in a subprocess)."""
+
+import json
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def _run(args, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, **kw
+    )
+
+
+def test_summarize_spaces(tmp_path, data_dir):
+    r = _run(
+        ["experiments.summarize_spaces", f"--data_dir={data_dir}", f"--workdir={tmp_path}"],
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads((tmp_path / "spaces_summary.json").read_text())["nb101"]
+    assert summary["num_cells"] == 423_624
+    assert summary["distinct_official_hashes"] == 423_624
+    assert summary["check_20k"]["params_equal_trainable_parameters"] == 20_001
+
+
+def test_summarize_spaces_rejects_bad_flag(tmp_path):
+    r = _run(["experiments.summarize_spaces", "--no_such_flag=1"], timeout=120)
+    assert r.returncode != 0
+    assert "no_such_flag" in r.stderr
+
+
+def test_summarize_spaces_help():
+    r = _run(["experiments.summarize_spaces", "--help"], timeout=120)
+    assert r.returncode in (0, 1), r.stderr  # absl exits with 1 after printing --help
+    assert "--data_dir" in r.stdout and "--workdir" in r.stdout

@@ -266,3 +266,42 @@ def test_costs_batch_matches_per_cell(cells, data_file):
         assert c["flops_naslib"][j] == pytest.approx(
             nb101.flops(adjacency[i], ops[i], "naslib"), abs=1e-9
         )
+
+
+def test_neighbour_table_matches_per_cell_neighbours(cells):
+    adjacency, ops = cells
+    hashes = nb101.all_hashes()
+    rng = np.random.default_rng(5)
+    idx = rng.choice(len(ops), 60, replace=False)
+    table = nb101.neighbour_table(idx)
+    assert table.shape == (60, 31)
+    for r, i in enumerate(idx):
+        na, no = nb101.neighbours(adjacency[i], ops[i])
+        want = sorted(nb101.cell_hash(a, o) for a, o in zip(na, no, strict=True))
+        got = sorted(hashes[j] for j in table[r] if j >= 0)
+        assert got == want
+        valid = table[r][table[r] >= 0]
+        assert len(set(valid.tolist())) == len(valid) and i not in valid
+
+
+def test_index_of_cells_and_prune_batch(cells):
+    adjacency, ops = cells
+    rng = np.random.default_rng(6)
+    idx = rng.choice(len(ops), 500, replace=False)
+    np.testing.assert_array_equal(nb101.index_of_cells(adjacency[idx], ops[idx]), idx)
+    # Random unpruned 7-vertex matrices: prune_batch agrees with prune() cell by cell.
+    a = np.triu(rng.integers(0, 2, size=(300, 7, 7)), 1).astype(np.uint8)
+    o = np.concatenate(
+        [np.zeros((300, 1)), rng.integers(1, 4, size=(300, 5)), np.full((300, 1), 4)], 1
+    ).astype(np.int32)
+    pa, po, ok = nb101.prune_batch(a, o)
+    for k in range(300):
+        try:
+            ra, ro = nb101.pad(*nb101.prune(a[k], o[k]))
+            valid = nb101.is_valid(ra, ro)
+        except InvalidCellError:
+            valid = False
+        assert ok[k] == valid
+        if valid:
+            np.testing.assert_array_equal(pa[k], ra)
+            np.testing.assert_array_equal(po[k], ro)

@@ -495,3 +495,149 @@ def costs_batch(adjacency: np.ndarray, ops: np.ndarray) -> dict[str, np.ndarray]
         "flops": macs / 1e6,
         "flops_naslib": (macs + 3 * bn + 9 * pool + 196_608) / 1e6,
     }
+
+
+# ----------------------------------------------------------------------------------------------
+# Vectorised pruning, fingerprint lookup and neighbour tables over the enumeration.
+
+
+def prune_batch(
+    adjacency: np.ndarray, ops: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prunes many padded cells at once (vertices off every input->output path are dropped).
+
+    Args:
+      adjacency: ``uint8 [B, 7, 7]`` upper-triangular; ops: ``int [B, 7]`` (PAD after the real
+        vertices, output the last real vertex).
+
+    Returns:
+      ``(adjacency [B, 7, 7], ops [B, 7], valid bool [B])`` pruned and padded; ``valid`` is False
+      where the output is unreachable or the pruned cell has more than 9 edges.
+    """
+    a = np.asarray(adjacency, np.uint8)
+    o = np.asarray(ops, np.int32)
+    b, v = o.shape
+    real = o != base.PAD
+    n = real.sum(axis=1)
+    ab = a.astype(bool)
+    fwd = np.zeros((b, v), bool)
+    fwd[:, 0] = True
+    for j in range(1, v):
+        fwd[:, j] = (fwd[:, :j] & ab[:, :j, j]).any(axis=1)
+    out_pos = n - 1
+    bwd = np.zeros((b, v), bool)
+    bwd[np.arange(b), out_pos] = True
+    for j in range(v - 2, -1, -1):
+        bwd[:, j] |= (bwd[:, j + 1 :] & ab[:, j, j + 1 :]).any(axis=1)
+    keep = fwd & bwd & real
+    ok = keep[:, 0]
+    perm = np.argsort(~keep, axis=1, kind="stable")
+    pa = np.take_along_axis(np.take_along_axis(a, perm[:, :, None], 1), perm[:, None, :], 2)
+    po = np.take_along_axis(o, perm, 1)
+    kept = np.take_along_axis(keep, perm, 1)
+    pa = pa * (kept[:, :, None] & kept[:, None, :])
+    po = np.where(kept, po, base.PAD).astype(np.int32)
+    ok &= pa.reshape(b, -1).sum(axis=1) <= MAX_EDGES
+    ok &= kept.sum(axis=1) >= 2
+    return pa.astype(np.uint8), po, ok
+
+
+def fingerprints(adjacency: np.ndarray, ops: np.ndarray) -> np.ndarray:
+    """Isomorphism fingerprints ``uint64 [B, 2]`` of pruned, padded cells (any vertex counts).
+
+    Equal rows <=> equal official hashes (see :func:`jaxnas.spaces.nb101_hash.wl_fingerprints`).
+    """
+    ops = np.asarray(ops)
+    nv = num_vertices(ops)
+    out = np.zeros((len(ops), 2), np.uint64)
+    for n in np.unique(nv):
+        sel = np.flatnonzero(nv == n)
+        a = np.asarray(adjacency)[sel][:, :n, :n]
+        out[sel] = _h.wl_fingerprints(a, _HASH_LABEL[ops[sel][:, :n]], int(n))
+    return out
+
+
+@functools.cache
+def _fingerprint_index() -> tuple[np.ndarray, np.ndarray]:
+    adjacency, ops = enumerate_cells()
+    fp = fingerprints(adjacency, ops)
+    order = np.lexsort((fp[:, 1], fp[:, 0]))
+    return fp[order], order
+
+
+def index_of_cells(adjacency: np.ndarray, ops: np.ndarray) -> np.ndarray:
+    """Positions in :func:`enumerate_cells` of pruned, padded cells (``-1`` if not found)."""
+    sfp, order = _fingerprint_index()
+    fp = fingerprints(adjacency, ops)
+    # Two-key binary search: first on lane 0, then refine on lane 1 within equal lane-0 runs.
+    lo = np.searchsorted(sfp[:, 0], fp[:, 0], side="left")
+    hi = np.searchsorted(sfp[:, 0], fp[:, 0], side="right")
+    out = np.full(len(fp), -1, np.int64)
+    for i in np.flatnonzero(hi > lo):
+        j = lo[i] + np.searchsorted(sfp[lo[i] : hi[i], 1], fp[i, 1])
+        if j < hi[i] and sfp[j, 1] == fp[i, 1]:
+            out[i] = order[j]
+    return out
+
+
+def neighbour_table(indices: np.ndarray | None = None) -> np.ndarray:
+    """Enumeration indices of the one-edit neighbours of enumerated cells, vectorised.
+
+    One edit is one inner op changed or one edge flipped in the (pruned) cell; the result is
+    pruned, kept if valid, and deduplicated by isomorphism; the cell itself is excluded. This is
+    :func:`neighbours` for many cells at once, expressed as rows of :func:`enumerate_cells`.
+
+    Args:
+      indices: rows of :func:`enumerate_cells` (default: all 423,624 -- about a minute).
+
+    Returns:
+      ``int32 [len(indices), K]`` with ``K = 31`` (10 op changes + 21 edge flips), ``-1`` padded
+      (valid neighbours first, in edit order).
+    """
+    adjacency, ops = enumerate_cells()
+    if indices is None:
+        indices = np.arange(len(ops))
+    indices = np.asarray(indices, np.int64)
+    a0, o0 = adjacency[indices], ops[indices]
+    b, v = o0.shape
+    n = num_vertices(o0)
+    cand_a, cand_o, cand_ok = [], [], []
+    # Op changes: vertex t (inner, t < n - 1) to each of the other two inner ops.
+    for t in range(1, v - 1):
+        for shift in (1, 2):
+            o = o0.copy()
+            cur = o[:, t]
+            inner = (t < n - 1) & (cur != base.PAD)
+            new = ((cur - 1 + shift) % 3) + 1
+            o[:, t] = np.where(inner, new, cur)
+            cand_a.append(a0)
+            cand_o.append(o)
+            cand_ok.append(inner)
+    # Edge flips within the real vertices.
+    for i in range(v):
+        for j in range(i + 1, v):
+            a = a0.copy()
+            a[:, i, j] ^= 1
+            cand_a.append(a)
+            cand_o.append(o0)
+            cand_ok.append(j < n)
+    k = len(cand_a)
+    ca = np.stack(cand_a, 1).reshape(b * k, v, v)
+    co = np.stack(cand_o, 1).reshape(b * k, v)
+    ok = np.stack(cand_ok, 1).reshape(b * k)
+    pa, po, valid = prune_batch(ca, co)
+    ok &= valid
+    idx = np.full(b * k, -1, np.int64)
+    idx[ok] = index_of_cells(pa[ok], po[ok])
+    idx = idx.reshape(b, k)
+    idx[idx == indices[:, None]] = -1
+    # Deduplicate within each row, keeping first occurrences (in edit order).
+    perm = np.argsort(idx, axis=1, kind="stable")
+    sv = np.take_along_axis(idx, perm, 1)
+    dup_sorted = np.zeros_like(sv, bool)
+    dup_sorted[:, 1:] = sv[:, 1:] == sv[:, :-1]
+    dup = np.zeros_like(dup_sorted)
+    np.put_along_axis(dup, perm, dup_sorted, 1)
+    idx[dup] = -1
+    order = np.argsort(idx < 0, axis=1, kind="stable")
+    return np.take_along_axis(idx, order, 1).astype(np.int32)

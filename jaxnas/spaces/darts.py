@@ -101,7 +101,9 @@ def _as_edge(item, where: str) -> Edge:
     op, inp = item[0], item[1]
     if isinstance(op, (int, np.integer)) and not isinstance(op, bool):
         if not 0 <= int(op) < len(OPS):
-            raise InvalidCellError(f"darts: {where} has unknown op id {int(op)}; ids are 0..7")
+            raise InvalidCellError(
+                f"darts: {where} has unknown op id {int(op)}; ids are 0..{len(OPS) - 1}"
+            )
         op = OPS[int(op)]
     if not isinstance(op, str):
         raise InvalidCellError(f"darts: {where} has op {op!r}, not an op name or id")
@@ -526,7 +528,7 @@ def to_arch2vec(genotype, cell: str = "normal") -> tuple[np.ndarray, np.ndarray]
     adj[2:-1, -1] = 1
     for e, (op, inp) in enumerate(edges):
         v = 2 + e
-        ops[v] = OPS.index(op) + 2
+        ops[v] = ARCH2VEC_OPS.index(op)
         if inp < 2:
             adj[inp, v] = 1
         else:
@@ -570,7 +572,7 @@ def from_arch2vec(adjacency, ops, allow_none: bool = False) -> Cell:
                 f"darts/arch2vec: op node {v} (node {node}) has in-edges from {sources}, which "
                 "is not one input of the cell"
             )
-        edges.append((OPS[op_id - 2], options[sources]))
+        edges.append((ARCH2VEC_OPS[op_id], options[sources]))
     cell = tuple(edges)
     msg = _cell_problem(cell, "arch2vec", allow_none)
     if msg is not None:
@@ -622,7 +624,7 @@ def to_cate(genotype, cell: str = "normal") -> tuple[np.ndarray, np.ndarray]:
     for node in range(NUM_NODES):
         for e, v in zip((2 * node, 2 * node + 1), _cate_op_nodes(node), strict=True):
             op, inp = edges[e]
-            ops[v] = OPS.index(op)
+            ops[v] = CATE_OPS.index(op)
             adj[_cate_source(inp), v] = 1
     return adj, ops
 
@@ -650,7 +652,7 @@ def from_cate(adjacency, ops) -> Cell:
     for node in range(NUM_NODES):
         for e, v in zip((2 * node, 2 * node + 1), _cate_op_nodes(node), strict=True):
             op_id = int(o[v])
-            if not 2 <= op_id <= len(OPS):
+            if not 2 <= op_id < CATE_OPS.index("sum"):
                 raise InvalidCellError(f"darts/cate: op node {v} has label {op_id}, not an op")
             sources = np.flatnonzero(a[:, v]).tolist()
             inputs = {_cate_source(i): i for i in range(node + 2)}
@@ -659,7 +661,7 @@ def from_cate(adjacency, ops) -> Cell:
                     f"darts/cate: op node {v} (node {node}) has in-edges from {sources}, "
                     "expected one of the cell inputs or an earlier sum node"
                 )
-            edges[e] = (OPS[op_id], inputs[sources[0]])
+            edges[e] = (CATE_OPS[op_id], inputs[sources[0]])
     cell = tuple(edges)
     msg = _cell_problem(cell, "cate", allow_none=False)
     if msg is not None:
@@ -699,9 +701,9 @@ class Network(NamedTuple):
 
 NB301_NETWORK = Network()
 """NASLib's ``NasBench301SearchSpace`` network, the one behind ``params`` / ``flops`` of
-``zc_nasbench301.json`` and the NB301 training setup: C = 32 (channels 32 / 64 / 128), 8 cells
-(reductions at cells 2 and 5), stem multiplier 3, 32x32 input, 10 classes, no auxiliary head,
-non-affine BN inside cell ops, a non-affine BN after each pool."""
+``zc_nasbench301.json``, sized like the networks trained for NAS-Bench-301: C = 32 (channels
+32 / 64 / 128), 8 cells (reductions at cells 2 and 5), stem multiplier 3, 32x32 input,
+10 classes, no auxiliary head, non-affine BN inside cell ops, a non-affine BN after each pool."""
 DARTS_CIFAR10_NETWORK = Network(channels=36, layers=20, cell_bn_affine=True, pool_bn=False)
 """DARTS's CIFAR-10 evaluation network (``train.py``: C = 36, 20 cells; auxiliary head not
 counted)."""

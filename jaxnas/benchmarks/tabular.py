@@ -207,6 +207,9 @@ def best(
     bench: TabularBenchmark, metric: str = "valid_acc", fidelity_index: int = -1, mode: str = "max"
 ) -> tuple[int, float]:
     """Row and value of the best repeat-mean of ``metric`` (for regret)."""
-    v = np.nanmean(bench.metrics[metric][:, fidelity_index], axis=-1)
+    m = bench.metrics[metric][:, fidelity_index]
+    ok = np.isfinite(m).any(axis=-1)
+    v = np.full(len(m), np.nan)
+    v[ok] = np.nanmean(m[ok], axis=-1)
     i = int(np.nanargmax(v) if mode == "max" else np.nanargmin(v))
     return i, float(v[i])

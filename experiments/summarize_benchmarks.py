@@ -1,0 +1,112 @@
+r"""Prints a summary of every available benchmark: size, metric ranges, best architecture, data.
+
+    python -m experiments.summarize_benchmarks --data_dir=../shared/data --workdir=results/bench
+
+Builds each built-in benchmark from the real files (skipping, with the reason, those whose files
+are missing) and writes ``<workdir>/benchmarks_summary.json`` atomically.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import pathlib
+import tempfile
+import time
+
+import numpy as np
+from absl import app, flags, logging
+
+from jaxnas.benchmarks import builtin, tabular
+from jaxnas.data import errors
+
+_DATA_DIR = flags.DEFINE_string(
+    "data_dir", None, "Directory with the benchmark files (default: $JAXNAS_DATA_DIR, else cache)."
+)
+_WORKDIR = flags.DEFINE_string("workdir", "results/benchmarks", "Where the summary is written.")
+_DOWNLOAD = flags.DEFINE_bool(
+    "download", True, "Download missing files from their upstream repositories (sha256-checked)."
+)
+_ONLY = flags.DEFINE_list(
+    "only",
+    [],
+    "Summarise only these benchmarks (default all): nb101-20k, nb101-ec, nb201-cifar10, "
+    "nb201-cifar100, nb201-ImageNet16-120, nbnlp-wt2.",
+)
+
+_BUILDERS = {
+    "nb101-20k": (builtin.nb101_20k, "valid_acc", "max"),
+    "nb101-ec": (builtin.nb101_ec, "valid_acc", "max"),
+    "nb201-cifar10": (functools.partial(builtin.nb201, "cifar10"), "valid_acc", "max"),
+    "nb201-cifar100": (functools.partial(builtin.nb201, "cifar100"), "valid_acc", "max"),
+    "nb201-ImageNet16-120": (
+        functools.partial(builtin.nb201, "ImageNet16-120"),
+        "valid_acc",
+        "max",
+    ),
+    "nbnlp-wt2": (builtin.nbnlp_wt2, "valid_loss", "min"),
+}
+
+
+def summarize(bench: tabular.TabularBenchmark, metric: str, mode: str) -> dict:
+    metrics = {}
+    for k, v in bench.metrics.items():
+        last = v[:, -1]
+        finite = np.isfinite(last)
+        metrics[k] = {
+            "final_fidelity_min": float(np.min(last[finite])) if finite.any() else None,
+            "final_fidelity_max": float(np.max(last[finite])) if finite.any() else None,
+            "missing_share": float(1 - finite.mean()),
+        }
+    i, v = tabular.best(bench, metric, -1, mode)
+    return {
+        "size": bench.size,
+        "space": bench.space,
+        "fidelities": [bench.fidelities[0], bench.fidelities[-1], len(bench.fidelities)],
+        "repeats": bench.num_repeats,
+        "cost_model": bench.cost_model,
+        "metrics": metrics,
+        "best": {"key": str(bench.keys[i]), "metric": metric, "value": v},
+        "mean_neighbours": float((bench.neighbours >= 0).sum(axis=1).mean()),
+        "source": bench.source,
+    }
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    data_dir = _DATA_DIR.value or os.environ.get("JAXNAS_DATA_DIR")
+    names = _ONLY.value or list(_BUILDERS)
+    unknown = [n for n in names if n not in _BUILDERS]
+    if unknown:
+        raise app.UsageError(f"unknown benchmarks {unknown}; known: {list(_BUILDERS)}")
+    out = {}
+    for name in names:
+        build, metric, mode = _BUILDERS[name]
+        t0 = time.perf_counter()
+        try:
+            bench = build(data_dir, download=_DOWNLOAD.value)
+        except (errors.DataNotFoundError, errors.DownloadError) as e:
+            out[name] = {"skipped": str(e)}
+            logging.warning("%s skipped: %s", name, e)
+            continue
+        out[name] = summarize(bench, metric, mode)
+        out[name]["build_seconds"] = round(time.perf_counter() - t0, 2)
+        s = out[name]
+        print(
+            f"{name:22s} {s['size']:6d} archs  {s['repeats']} repeat(s)  "
+            f"best {metric}={s['best']['value']:.4f} ({s['best']['key'][:40]})  "
+            f"cost={s['cost_model']}"
+        )
+    path = pathlib.Path(_WORKDIR.value) / "benchmarks_summary.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(out, f, indent=2)
+    os.replace(tmp, path)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    app.run(main)

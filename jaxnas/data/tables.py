@@ -1,0 +1,147 @@
+"""Processed tables cached as ``.npz`` files.
+
+A table is a NamedTuple whose fields are all NumPy arrays (strings as fixed-width unicode
+arrays, so no pickling is involved). :func:`cached_table` stores it under
+``<cache dir>/tables/<reader>-<key>.npz`` where the key hashes the reader name, the
+reader's version and the sha256 of every source file: a new source file or a new reader
+version gives a new cache file, never a stale table. Files are written to a temporary name
+and renamed into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pathlib
+import tempfile
+import zipfile
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from jaxnas.data import registry, store
+from jaxnas.data.errors import DataNotFoundError
+
+T = TypeVar("T")
+
+
+def table_key(reader: str, version: int, source_sha256: Sequence[str], *extra: Any) -> str:
+    """Hex key of a processed table: reader name, version, source digests and options."""
+    text = "\n".join([reader, str(version), *source_sha256, *map(repr, extra)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def save_table(path: str | os.PathLike, table: Any) -> None:
+    """Writes a NamedTuple of arrays to ``path`` (``.npz``) atomically."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {k: np.asarray(v) for k, v in table._asdict().items()}
+    for k, v in arrays.items():
+        if v.dtype == object:
+            raise TypeError(f"table field {k!r} has dtype object; use a fixed-width dtype")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def load_table(path: str | os.PathLike, cls: type[T]) -> T:
+    """Reads a table written by :func:`save_table` into ``cls``.
+
+    Raises:
+      ValueError / OSError / KeyError: if the file is unreadable or lacks a field.
+    """
+    with np.load(path, allow_pickle=False) as z:
+        missing = set(cls._fields) - set(z.files)  # type: ignore[attr-defined]
+        if missing:
+            raise KeyError(f"{path}: cached table lacks fields {sorted(missing)}")
+        return cls(**{k: z[k] for k in cls._fields})  # type: ignore[attr-defined]
+
+
+def cached_table(
+    cls: type[T],
+    reader: str,
+    version: int,
+    source_sha256: Sequence[str],
+    build: Callable[[], T],
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    extra: Sequence[Any] = (),
+) -> T:
+    """Returns the cached table for these sources, building and caching it if needed.
+
+    Args:
+      cls: the NamedTuple class of the table.
+      reader: reader name (part of the file name and the key).
+      version: reader version; bump it whenever the table's content changes.
+      source_sha256: sha256 of every source file.
+      build: function building the table from the sources.
+      cache_dir: cache directory (see :func:`jaxnas.data.store.cache_root`).
+      extra: further options that change the table (part of the key).
+
+    Returns:
+      The table. A cache file that cannot be read is rebuilt; a cache that cannot be
+      written is skipped.
+    """
+    key = table_key(reader, version, source_sha256, *extra)
+    path = store.cache_root(cache_dir) / "tables" / f"{reader}-{key}.npz"
+    if path.is_file():
+        try:
+            return load_table(path, cls)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # unreadable cache: rebuild below
+    table = build()
+    with contextlib.suppress(OSError):
+        save_table(path, table)
+    return table
+
+
+def source_path_and_sha(
+    source: str | os.PathLike | registry.DataFile,
+    data_dir: str | os.PathLike | None,
+    cache_dir: str | os.PathLike | None,
+    download: bool,
+) -> tuple[pathlib.Path, str]:
+    """Resolves a source to a verified path and its sha256.
+
+    Args:
+      source: a registry name / relative path / entry (fetched and verified against the
+        registry), or a path to any local file (e.g. the official ``nasbench_full.tfrecord``),
+        whose sha256 is computed (and remembered) for the table cache key.
+      data_dir: data directory for registry sources.
+      cache_dir: cache directory.
+      download: whether registry sources may be downloaded.
+
+    Returns:
+      ``(path, sha256)``.
+
+    Raises:
+      DataNotFoundError: if a local path does not exist.
+    """
+    if isinstance(source, registry.DataFile) or (
+        isinstance(source, str) and _is_registered(source)
+    ):
+        e = registry.entry(source)
+        return store.fetch(e, data_dir, cache_dir=cache_dir, download=download), e.sha256
+    p = pathlib.Path(source).expanduser()
+    if not p.is_file():
+        raise DataNotFoundError(
+            f"{p}: no such file, and {str(source)!r} is not a registry name either "
+            f"(known: {', '.join(sorted(registry.REGISTRY))})"
+        )
+    return p, store.file_sha256(p, cache_dir)
+
+
+def _is_registered(name: str) -> bool:
+    try:
+        registry.entry(name)
+    except KeyError:
+        return False
+    return True

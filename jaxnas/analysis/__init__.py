@@ -1,0 +1,1 @@
+"""jaxnas.analysis (import the submodules directly, e.g. `from jaxnas.analysis import ...`)."""

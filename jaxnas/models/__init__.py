@@ -1,0 +1,1 @@
+"""jaxnas.models (import the submodules directly, e.g. `from jaxnas.models import ...`)."""

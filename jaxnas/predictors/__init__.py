@@ -1,0 +1,1 @@
+"""jaxnas.predictors (import the submodules directly, e.g. `from jaxnas.predictors import ...`)."""

@@ -1,0 +1,1 @@
+"""jaxnas.search (import the submodules directly, e.g. `from jaxnas.search import ...`)."""

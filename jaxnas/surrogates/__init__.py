@@ -1,0 +1,1 @@
+"""jaxnas.surrogates (import the submodules directly, e.g. `from jaxnas.surrogates import ...`)."""

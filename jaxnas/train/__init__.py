@@ -1,0 +1,1 @@
+"""jaxnas.train (import the submodules directly, e.g. `from jaxnas.train import ...`)."""

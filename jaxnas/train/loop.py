@@ -1,0 +1,119 @@
+"""A generic training loop: deterministic batches, periodic logs, checkpoints and resume."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+
+from jaxnas.train import checkpoint
+from jaxnas.train.state import TrainState
+
+log = logging.getLogger("jaxnas.train")
+
+
+def epoch_permutation(key: jax.Array, num_examples: int, epoch: int) -> np.ndarray:
+    """The example order of ``epoch`` (a pure function of key and epoch, so resumable)."""
+    return np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), num_examples))
+
+
+def batch_indices(key: jax.Array, num_examples: int, batch_size: int, step: int) -> np.ndarray:
+    """Indices of the examples of global ``step`` (drop-last epochs of shuffled data)."""
+    per_epoch = num_examples // batch_size
+    if per_epoch == 0:
+        raise ValueError(f"batch size {batch_size} exceeds the {num_examples} examples")
+    epoch, i = divmod(int(step), per_epoch)
+    return epoch_permutation(key, num_examples, epoch)[i * batch_size : (i + 1) * batch_size]
+
+
+def fit(
+    state: TrainState,
+    train_step: Callable,
+    get_batch: Callable[[int], Any],
+    num_steps: int,
+    rng: jax.Array,
+    *,
+    workdir: str | os.PathLike | None = None,
+    config: dict | None = None,
+    checkpoint_every: int = 1000,
+    log_every: int = 100,
+    eval_fn: Callable[[TrainState], dict] | None = None,
+    eval_every: int = 0,
+    examples_per_step: int = 1,
+) -> tuple[TrainState, list[dict]]:
+    """Runs ``train_step`` until ``state.step == num_steps``.
+
+    Args:
+      state: the initial state (replaced by the latest checkpoint in ``workdir`` if any).
+      train_step: from :func:`jaxnas.train.step.make_train_step`.
+      get_batch: ``step -> batch``; must be a pure function of the step so resuming is exact
+        (see :func:`batch_indices`).
+      num_steps: total number of steps.
+      rng: the run's key (folded with the step inside ``train_step``).
+      workdir: where checkpoints (with ``config``) and ``metrics.jsonl`` go; ``None`` keeps
+        everything in memory.
+      config: JSON-able model/training config saved with every checkpoint.
+      checkpoint_every: steps between checkpoints (and one at the end).
+      log_every: steps between log lines (loss, steps/s, examples/s).
+      eval_fn: optional ``state -> metrics`` run every ``eval_every`` steps and at the end.
+      eval_every: 0 for the end only.
+      examples_per_step: for the throughput in the logs.
+
+    Returns:
+      ``(state, history)``; history rows are the logged means (and eval metrics).
+    """
+    mgr = checkpoint.manager(workdir) if workdir is not None else None
+    history: list[dict] = []
+    metrics_path = os.path.join(os.fspath(workdir), "metrics.jsonl") if workdir else None
+    try:
+        if mgr is not None:
+            restored, _ = checkpoint.restore(mgr, state)
+            if restored is not None:
+                state = restored
+                log.info("resumed from step %d in %s", int(state.step), workdir)
+        start = int(state.step)
+        acc: dict[str, list] = {}
+        t0, s0 = time.perf_counter(), start
+        for step in range(start, num_steps):
+            state, m = train_step(state, get_batch(step), rng)
+            for k, v in m.items():
+                acc.setdefault(k, []).append(v)
+            done = step + 1
+            row = None
+            if done % log_every == 0 or done == num_steps:
+                dt = max(time.perf_counter() - t0, 1e-9)
+                row = {k: float(np.mean(jax.device_get(v))) for k, v in acc.items()}
+                row.update(
+                    step=done,
+                    steps_per_s=(done - s0) / dt,
+                    examples_per_s=(done - s0) * examples_per_step / dt,
+                )
+                acc, t0, s0 = {}, time.perf_counter(), done
+            if eval_fn is not None and (
+                (eval_every and done % eval_every == 0) or done == num_steps
+            ):
+                row = row or {"step": done}
+                row.update({f"eval_{k}": float(v) for k, v in eval_fn(state).items()})
+            if row is not None:
+                history.append(row)
+                log.info(
+                    "step %d/%d %s",
+                    done,
+                    num_steps,
+                    " ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "step"),
+                )
+                if metrics_path:
+                    with open(metrics_path, "a") as f:
+                        f.write(json.dumps(row) + "\n")
+            if mgr is not None and (done % checkpoint_every == 0 or done == num_steps):
+                checkpoint.save(mgr, done, state, config or {})
+    finally:
+        if mgr is not None:
+            mgr.close()
+    return state, history

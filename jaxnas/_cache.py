@@ -1,4 +1,8 @@
-"""A small on-disk cache for derived arrays (enumerations, hash tables), written atomically."""
+"""A small on-disk cache for derived arrays (enumerations, hash tables), written atomically.
+
+It lives under the same per-user cache directory as downloaded data
+(:func:`jaxnas.data.store.cache_root`: ``$JAXNAS_CACHE_DIR``, else ``~/.cache/jaxnas``).
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,11 @@ import tempfile
 
 import numpy as np
 
-
-def cache_dir() -> pathlib.Path:
-    """``$JAXNAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/jaxnas``, else ``~/.cache/jaxnas``."""
-    env = os.environ.get("JAXNAS_CACHE_DIR")
-    if env:
-        return pathlib.Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = pathlib.Path(xdg) if xdg else pathlib.Path.home() / ".cache"
-    return base / "jaxnas"
+from jaxnas.data.store import cache_root
 
 
 def derived_path(name: str) -> pathlib.Path:
-    return cache_dir() / "derived" / name
+    return cache_root() / "derived" / name
 
 
 def save_npz_atomic(path: pathlib.Path, **arrays) -> None:

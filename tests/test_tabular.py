@@ -83,3 +83,13 @@ def test_index_of_and_errors():
         tabular.make("x", "x", ["a", "b"], {"v": np.zeros((3, 1))}, (1,))
     with pytest.raises(ValueError, match="needs a 'train_time'"):
         tabular.make("x", "x", ["a"], {"v": np.zeros(1)}, (1,), cost_model="train_time")
+
+
+def test_method_query_by_key_and_fidelity():
+    b = _bench(repeats=1)
+    out = b.query("a7", 36)
+    assert out["valid_acc"] == pytest.approx(float(b.metrics["valid_acc"][7, 2, 0]))
+    many = b.query(["a1", 2], 4)
+    np.testing.assert_allclose(many["valid_acc"], b.metrics["valid_acc"][[1, 2], 0, 0])
+    with pytest.raises(ValueError, match="fidelity 7 not available"):
+        b.query("a1", 7)

@@ -76,6 +76,27 @@ class TabularBenchmark:
                 f"{self.name}: fidelity {fidelity} not available; choose one of {self.fidelities}"
             ) from None
 
+    def query(self, arch, fidelity: int | None = None, key: jax.Array | None = None) -> dict:
+        """The common benchmark interface: metrics of ``arch`` at ``fidelity``.
+
+        Args:
+          arch: row index / indices, or key(s) of the benchmark (hash, arch string).
+          fidelity: a value of :attr:`fidelities` (default the highest).
+          key: PRNG key choosing among repeated runs (default: the first key of seed 0).
+
+        Returns:
+          dict of metric -> value (scalars for one arch, arrays for several), plus ``cost``.
+        """
+        single = isinstance(arch, (str, int, np.integer))
+        items = [arch] if single else list(arch)
+        rows = np.asarray(
+            [self.index_of([a])[0] if isinstance(a, str) else int(a) for a in items], np.int64
+        )
+        f = self.fidelity_index(self.fidelities[-1] if fidelity is None else fidelity)
+        key = jax.random.key(0) if key is None else key
+        out = query(self, jnp.asarray(rows), f, key)
+        return {k: float(v[0]) for k, v in out.items()} if single else out
+
     def index_of(self, keys: Sequence) -> np.ndarray:
         """Rows of the given keys; raises KeyError naming the first unknown key."""
         lookup = _lookup(self)

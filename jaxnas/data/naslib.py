@@ -27,18 +27,11 @@ import numpy as np
 
 from jaxnas.data import tables
 from jaxnas.data.errors import FormatError
+from jaxnas.spaces.darts import NASLIB_OPS
 
 READER_VERSION = 2
-DARTS_OPS = (
-    "max_pool_3x3",
-    "avg_pool_3x3",
-    "skip_connect",
-    "sep_conv_3x3",
-    "sep_conv_5x5",
-    "dil_conv_3x3",
-    "dil_conv_5x5",
-)
-"""NASLib's op order for compact DARTS genotypes."""
+DARTS_OPS = NASLIB_OPS
+"""NASLib's op order for compact DARTS genotypes (``jaxnas.spaces.darts.NASLIB_OPS``)."""
 _INT = re.compile(r"-?\d+")
 
 

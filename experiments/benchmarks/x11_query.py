@@ -1,0 +1,108 @@
+r"""Benchmark: x11 surrogate fit time and query throughput, batched vs one at a time.
+
+    python -m experiments.benchmarks.x11_query --data_dir=../shared/data --workdir=results/bench
+
+Fits SVD-LGB with the reference LightGBM hyper-parameters (``--lgb_preset=fast`` for a quick
+run) on the real curves of ``--dataset`` (``taskset``: one TaskSet task, about 900 curves x 51
+points; ``nlp``: the 341 NB-NLP WikiText-2 curves x 50 epochs, graph encoding + 3 early
+losses), then answers ``--num_queries`` queries (encodings drawn with replacement from the
+data) for each noise model: one batched call vs one call per architecture, with and without
+noise. Every call is timed after a warm-up (JIT compilation excluded). All numbers come from
+this run; ``<workdir>/x11_query.json`` is written atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+import tempfile
+import time
+
+import jax
+import numpy as np
+from absl import app, flags
+
+from jaxnas.surrogates import datasets, mean_models
+from jaxnas.surrogates import surrogate as sg
+
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "Benchmark data directory.")
+_WORKDIR = flags.DEFINE_string("workdir", "results/bench", "Where the JSON is written.")
+_DATASET = flags.DEFINE_enum("dataset", "taskset", ["taskset", "nlp"], "Curves to fit on.")
+_LGB = flags.DEFINE_enum("lgb_preset", "reference", ["reference", "fast"], "LightGBM preset.")
+_THREADS = flags.DEFINE_integer("lgb_threads", 2, "LightGBM threads.")
+_NUM = flags.DEFINE_integer("num_queries", 1000, "Architectures queried.")
+_LOOP = flags.DEFINE_integer(
+    "loop_queries", 1000, "Of these, how many are also queried one at a time."
+)
+
+
+def _time(fn) -> float:
+    fn()  # warm-up
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    data_dir = _DATA_DIR.value or os.environ.get("JAXNAS_DATA_DIR")
+    if _DATASET.value == "taskset":
+        d = datasets.taskset("imdb_patch128_LSTM128_avg_bs64", data_dir)
+    else:
+        d = datasets.nlp_wt2(data_dir, first_epochs=3)
+    lgb = mean_models.REFERENCE_LGB if _LGB.value == "reference" else mean_models.FAST_LGB
+    lgb = dataclasses.replace(lgb, num_threads=_THREADS.value)
+    rng = np.random.default_rng(0)
+    x = d.encodings[rng.integers(0, len(d.encodings), _NUM.value)]
+    n_loop = min(_LOOP.value, _NUM.value)
+    out = {
+        "dataset": d.name,
+        "source": d.source,
+        "curves": list(d.curves.shape),
+        "lgb_preset": _LGB.value,
+        "lgb_threads": _THREADS.value,
+        "num_queries": _NUM.value,
+        "loop_queries": n_loop,
+        "results": {},
+    }
+    base = None
+    for nz in ("std", "gkde", "window"):
+        cfg = sg.SurrogateConfig(noise=nz, lgb=lgb)
+        t0 = time.perf_counter()
+        if base is None:
+            s = base = sg.fit(cfg, d.encodings, d.curves, jax.random.key(0))
+            out["fit_seconds_svd_lgb"] = round(time.perf_counter() - t0, 3)
+        else:
+            s = sg.refit_noise(base, cfg, d.encodings, d.curves)
+        out["results"][cfg.name] = r = {
+            "noise_fit_seconds": round(time.perf_counter() - t0, 3) if s is not base else None
+        }
+        key = jax.random.key(1)
+        for noisy in (False, True):
+            tag = "noise" if noisy else "mean"
+            tb = _time(lambda s=s, noisy=noisy, key=key: sg.query(s, x, key, with_noise=noisy))
+            tl = _time(
+                lambda s=s, noisy=noisy, key=key: [
+                    sg.query(s, x[i], jax.random.fold_in(key, i), with_noise=noisy)
+                    for i in range(n_loop)
+                ]
+            )
+            r[f"batched_{tag}_qps"] = round(_NUM.value / tb, 1)
+            r[f"one_at_a_time_{tag}_qps"] = round(n_loop / tl, 1)
+            r[f"speedup_{tag}"] = round((tl / n_loop) / (tb / _NUM.value), 1)
+        print(cfg.name, json.dumps(r))
+    print("fit seconds (SVD + LGB chain + noise):", out["fit_seconds_svd_lgb"])
+    path = pathlib.Path(_WORKDIR.value) / "x11_query.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(out, f, indent=2)
+    os.replace(tmp, path)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    app.run(main)

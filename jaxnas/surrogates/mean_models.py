@@ -1,0 +1,258 @@
+"""Mean models of x11 surrogates: regress compressed curve components from encodings.
+
+Two models, each a ``fit`` returning an immutable value and a ``predict`` over ``[B, D]``:
+
+* LightGBM (CPU, ``pip install jaxnas[lightgbm]``): one booster per component, as a regressor
+  chain like the reference's ``sklearn.multioutput.RegressorChain`` (component ``j`` also sees
+  components ``0..j-1``: the true ones when fitting, the predicted ones when predicting).
+  Targets are standardised per component. :data:`REFERENCE_LGB` holds NAS-Bench-x11's
+  hyper-parameters; :data:`FAST_LGB` is a small preset for tests and smoke runs.
+* MLP (Flax linen + optax Adam, full batch): standardised inputs and targets.
+
+XGBoost, the reference's third mean model, is not a dependency of jaxnas and is not provided.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+
+def _import_lightgbm():
+    try:
+        import lightgbm
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "the LightGBM mean model needs lightgbm: pip install 'jaxnas[lightgbm]'"
+        ) from e
+    return lightgbm
+
+
+@dataclasses.dataclass(frozen=True)
+class LGBConfig:
+    """LightGBM hyper-parameters (names as in the x11 reference config).
+
+    Attributes:
+      num_rounds: boosting rounds per component.
+      learning_rate, max_depth, num_leaves, min_child_weight, reg_alpha, reg_lambda: as
+        LightGBM's ``learning_rate``, ``max_depth``, ``num_leaves``,
+        ``min_sum_hessian_in_leaf``, ``lambda_l1``, ``lambda_l2``.
+      min_data_in_leaf: LightGBM's default (20) unless set.
+      chain: regressor chain over components (the reference) or independent boosters.
+      num_threads: LightGBM threads (0: OpenMP default).
+      seed: LightGBM seed (fits are deterministic given it).
+    """
+
+    num_rounds: int = 3000
+    learning_rate: float = 0.0218
+    max_depth: int = 18
+    num_leaves: int = 40
+    min_child_weight: float = 0.582
+    reg_alpha: float = 0.0115
+    reg_lambda: float = 134.5
+    min_data_in_leaf: int = 20
+    chain: bool = True
+    num_threads: int = 0
+    seed: int = 0
+
+    def params(self) -> dict:
+        return {
+            "objective": "regression",
+            "learning_rate": self.learning_rate,
+            "max_depth": self.max_depth,
+            "num_leaves": self.num_leaves,
+            "min_sum_hessian_in_leaf": self.min_child_weight,
+            "lambda_l1": self.reg_alpha,
+            "lambda_l2": self.reg_lambda,
+            "min_data_in_leaf": self.min_data_in_leaf,
+            "num_threads": self.num_threads,
+            "seed": self.seed,
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbosity": -1,
+        }
+
+
+REFERENCE_LGB = LGBConfig()
+"""NAS-Bench-x11's SVD-LGB hyper-parameters (3,000 rounds, lr 0.0218, depth 18, 40 leaves,
+min_child_weight 0.582, reg_alpha 0.0115, reg_lambda 134.5; regressor chain)."""
+
+FAST_LGB = LGBConfig(num_rounds=60, learning_rate=0.1, max_depth=6, num_leaves=15, reg_lambda=1.0)
+"""A small preset for tests and smoke runs (not for reported numbers)."""
+
+
+class LGBModel(NamedTuple):
+    """Fitted LightGBM mean model.
+
+    Attributes:
+      boosters: one ``lightgbm.Booster`` per component.
+      y_mean, y_std: ``[k]`` target standardisation.
+      chain: whether booster ``j`` reads components ``0..j-1``.
+      num_threads: threads used for prediction.
+    """
+
+    boosters: tuple
+    y_mean: np.ndarray
+    y_std: np.ndarray
+    chain: bool
+    num_threads: int
+
+
+def _standardise(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mean = y.mean(axis=0)
+    std = y.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return (y - mean) / std, mean, std
+
+
+def lgb_fit(features, targets, config: LGBConfig = REFERENCE_LGB) -> LGBModel:
+    """Fits one booster per target column.
+
+    Args:
+      features: ``[N, D]`` encodings.
+      targets: ``[N, k]`` compressed curves.
+      config: hyper-parameters.
+    """
+    lgb = _import_lightgbm()
+    x = np.asarray(features, np.float64)
+    z, mean, std = _standardise(np.asarray(targets, np.float64))
+    boosters = []
+    for j in range(z.shape[1]):
+        xj = np.concatenate([x, z[:, :j]], axis=1) if config.chain else x
+        data = lgb.Dataset(xj, z[:, j], params={"verbosity": -1}, free_raw_data=True)
+        boosters.append(lgb.train(config.params(), data, num_boost_round=config.num_rounds))
+    return LGBModel(tuple(boosters), mean, std, config.chain, config.num_threads)
+
+
+def lgb_predict(model: LGBModel, features) -> np.ndarray:
+    """Predicted components ``[B, k]`` for encodings ``[B, D]``."""
+    x = np.asarray(features, np.float64)
+    preds = []
+    for b in model.boosters:
+        xj = np.concatenate([x, *[p[:, None] for p in preds]], axis=1) if model.chain else x
+        preds.append(b.predict(xj, num_threads=model.num_threads))
+    return np.stack(preds, axis=1) * model.y_std + model.y_mean
+
+
+def lgb_to_strings(model: LGBModel) -> list[str]:
+    """The boosters as LightGBM model strings (for saving)."""
+    return [b.model_to_string() for b in model.boosters]
+
+
+def lgb_from_strings(strings, y_mean, y_std, chain: bool, num_threads: int = 0) -> LGBModel:
+    """Inverse of :func:`lgb_to_strings`."""
+    lgb = _import_lightgbm()
+    boosters = tuple(lgb.Booster(model_str=s) for s in strings)
+    return LGBModel(
+        boosters, np.asarray(y_mean, np.float64), np.asarray(y_std, np.float64), chain, num_threads
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# MLP
+
+
+@dataclasses.dataclass(frozen=True)
+class MLPConfig:
+    """MLP mean model: hidden widths, Adam steps (full batch), learning rate, weight decay."""
+
+    hidden: tuple[int, ...] = (128, 128)
+    steps: int = 2000
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+
+
+FAST_MLP = MLPConfig(hidden=(64, 64), steps=300, learning_rate=3e-3)
+"""A small preset for tests and smoke runs."""
+
+
+class _MLP(nn.Module):
+    hidden: tuple[int, ...]
+    out: int
+
+    @nn.compact
+    def __call__(self, x):
+        for h in self.hidden:
+            x = nn.relu(nn.Dense(h)(x))
+        return nn.Dense(self.out)(x)
+
+
+class MLPModel(NamedTuple):
+    """Fitted MLP mean model (standardisation statistics and Flax params)."""
+
+    params: Any
+    hidden: tuple[int, ...]
+    x_mean: np.ndarray
+    x_std: np.ndarray
+    y_mean: np.ndarray
+    y_std: np.ndarray
+
+
+def mlp_fit(features, targets, key: jax.Array, config: MLPConfig = MLPConfig()) -> MLPModel:
+    """Fits the MLP by full-batch AdamW on the mean squared error of standardised targets.
+
+    Args:
+      features: ``[N, D]``.
+      targets: ``[N, k]``.
+      key: PRNG key for the initialisation.
+      config: architecture and optimiser.
+    """
+    xs, x_mean, x_std = _standardise(np.asarray(features, np.float64))
+    zs, y_mean, y_std = _standardise(np.asarray(targets, np.float64))
+    net = _MLP(tuple(config.hidden), zs.shape[1])
+    x = jnp.asarray(xs, jnp.float32)
+    z = jnp.asarray(zs, jnp.float32)
+    params = net.init(key, x[:1])
+    tx = optax.adamw(config.learning_rate, weight_decay=config.weight_decay)
+
+    def loss(p):
+        return jnp.mean((net.apply(p, x) - z) ** 2)
+
+    @jax.jit
+    def train(p):
+        def step(carry, _):
+            p, s = carry
+            g = jax.grad(loss)(p)
+            u, s = tx.update(g, s, p)
+            return (optax.apply_updates(p, u), s), None
+
+        (p, _), _ = jax.lax.scan(step, (p, tx.init(p)), None, length=config.steps)
+        return p
+
+    params = jax.device_get(train(params))
+    return MLPModel(params, tuple(config.hidden), x_mean, x_std, y_mean, y_std)
+
+
+@jax.jit
+def _mlp_apply(params, x):
+    # The architecture is recovered from the parameter shapes (Dense layers in order).
+    layers = params["params"]
+    n = len(layers)
+    for i in range(n):
+        d = layers[f"Dense_{i}"]
+        x = x @ d["kernel"] + d["bias"][None, :]
+        if i < n - 1:
+            x = jax.nn.relu(x)
+    return x
+
+
+def mlp_predict(model: MLPModel, features) -> np.ndarray:
+    """Predicted components ``[B, k]`` for encodings ``[B, D]``."""
+    x = (np.asarray(features, np.float64) - model.x_mean) / model.x_std
+    out = np.asarray(_mlp_apply(model.params, jnp.asarray(x, jnp.float32)), np.float64)
+    return out * model.y_std + model.y_mean
+
+
+def predict(model, features) -> np.ndarray:
+    """Dispatches to :func:`lgb_predict` or :func:`mlp_predict`."""
+    if isinstance(model, LGBModel):
+        return lgb_predict(model, features)
+    if isinstance(model, MLPModel):
+        return mlp_predict(model, features)
+    raise TypeError(f"not a mean model: {type(model).__name__}")

@@ -1,0 +1,343 @@
+"""Learning-curve surrogates (NAS-Bench-x11): compressor + mean model + noise model.
+
+Fit on encodings ``[N, D]`` and full curves ``[N, E]``; query a batch of encodings for mean or
+noisy curves::
+
+    from jaxnas.surrogates import surrogate as sg
+    config = sg.SurrogateConfig(compressor="svd", mean_model="lgb", noise="gkde")
+    s = sg.fit(config, x_train, y_train, jax.random.key(0))
+    mean = sg.query(s, x_test, with_noise=False)                 # [B, E]
+    noisy = sg.query(s, x_test, jax.random.key(1))               # [B, E], one draw per row
+    sg.save(s, "workdir/nlp11"); s2 = sg.load("workdir/nlp11")   # answers identically
+
+The noise models are fitted on the training curves' residuals around their own compressed
+reconstruction (as the reference), so they describe run-to-run noise around a de-noised curve,
+not the mean model's error. Query cost is dominated by the mean model: batch queries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import pathlib
+import tempfile
+from typing import Any, NamedTuple
+
+import jax
+import numpy as np
+
+from jaxnas.surrogates import compress, mean_models, noise
+
+COMPRESSORS = ("svd", "vae")
+MEAN_MODELS = ("lgb", "mlp")
+NOISE_MODELS = ("std", "gkde", "window")
+
+
+@dataclasses.dataclass(frozen=True)
+class SurrogateConfig:
+    """Which compressor, mean model and noise model, and their settings.
+
+    Attributes:
+      compressor: ``'svd'`` or ``'vae'``.
+      num_components: ``k`` (the paper's 6); ``0`` chooses ``k`` with
+        :func:`~jaxnas.surrogates.compress.choose_k` on the held-out curves passed to :func:`fit`.
+      mean_model: ``'lgb'`` or ``'mlp'``.
+      lgb: LightGBM settings (:data:`~jaxnas.surrogates.mean_models.REFERENCE_LGB` default).
+      mlp: MLP settings.
+      vae: VAE compressor settings.
+      noise: ``'std'``, ``'gkde'`` or ``'window'``.
+      gkde_reference_clip: reproduce the reference's clip to [-3, 3] and halving of GKDE samples.
+      window: sliding-window width in epochs.
+      window_ridge: ridge penalty of the sliding-window std model.
+    """
+
+    compressor: str = "svd"
+    num_components: int = 6
+    mean_model: str = "lgb"
+    lgb: mean_models.LGBConfig = mean_models.REFERENCE_LGB
+    mlp: mean_models.MLPConfig = mean_models.MLPConfig()
+    vae: Any = None
+    noise: str = "gkde"
+    gkde_reference_clip: bool = False
+    window: int = 5
+    window_ridge: float = 1.0
+
+    def __post_init__(self):
+        for field, allowed in (
+            ("compressor", COMPRESSORS),
+            ("mean_model", MEAN_MODELS),
+            ("noise", NOISE_MODELS),
+        ):
+            if getattr(self, field) not in allowed:
+                raise ValueError(f"{field}={getattr(self, field)!r}; choose one of {allowed}")
+
+    @property
+    def name(self) -> str:
+        return f"{self.compressor}-{self.mean_model}-{self.noise}".upper().replace(
+            "WINDOW", "window"
+        )
+
+
+class Surrogate(NamedTuple):
+    """A fitted surrogate (treat as immutable).
+
+    Attributes:
+      config: the :class:`SurrogateConfig`.
+      compressor: fitted compressor.
+      mean_model: fitted mean model.
+      noise_model: fitted noise model.
+      num_epochs: ``E``.
+      choose_k_errors: held-out reconstruction errors per ``k`` when ``k`` was chosen, else None.
+    """
+
+    config: SurrogateConfig
+    compressor: Any
+    mean_model: Any
+    noise_model: Any
+    num_epochs: int
+    choose_k_errors: Any = None
+
+
+def _encode(comp, curves) -> np.ndarray:
+    if isinstance(comp, compress.SVDCompressor):
+        return compress.svd_encode(comp, curves)
+    from jaxnas.surrogates import vae
+
+    return vae.vae_encode(comp, curves)
+
+
+def _decode(comp, z) -> np.ndarray:
+    if isinstance(comp, compress.SVDCompressor):
+        return compress.svd_decode(comp, z)
+    from jaxnas.surrogates import vae
+
+    return vae.vae_decode(comp, z)
+
+
+def fit(
+    config: SurrogateConfig, encodings, curves, key: jax.Array, heldout_curves=None
+) -> Surrogate:
+    """Fits a surrogate.
+
+    Args:
+      config: the combination and its settings.
+      encodings: ``[N, D]`` architecture features.
+      curves: ``[N, E]`` finite training curves.
+      key: PRNG key (MLP / VAE initialisation).
+      heldout_curves: ``[M, E]`` validation curves, needed when ``config.num_components == 0``.
+    """
+    x = np.asarray(encodings, np.float64)
+    y = np.asarray(curves, np.float64)
+    if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
+        raise ValueError(f"encodings [N, D] and curves [N, E] expected, got {x.shape}, {y.shape}")
+    k_comp, k_mean = jax.random.split(key)
+    k = config.num_components
+    errors = None
+    if k == 0:
+        if heldout_curves is None:
+            raise ValueError("num_components=0 (choose k) needs heldout_curves")
+        k, errors = compress.choose_k(y, heldout_curves)
+    if config.compressor == "svd":
+        comp = compress.svd_fit(y, k)
+    else:
+        from jaxnas.surrogates import vae
+
+        comp = vae.vae_fit(y, k, k_comp, config.vae or vae.VAEConfig())
+    z = _encode(comp, y)
+    if config.mean_model == "lgb":
+        mm = mean_models.lgb_fit(x, z, config.lgb)
+    else:
+        mm = mean_models.mlp_fit(x, z, k_mean, config.mlp)
+    nm = _fit_noise(config, comp, mm, x, y)
+    return Surrogate(config, comp, mm, nm, y.shape[1], errors)
+
+
+def _fit_noise(config: SurrogateConfig, comp, mm, x: np.ndarray, y: np.ndarray):
+    residuals = y - _decode(comp, _encode(comp, y))
+    if config.noise == "std":
+        return noise.std_fit(residuals)
+    if config.noise == "gkde":
+        return noise.gkde_fit(residuals, config.gkde_reference_clip)
+    feats = np.concatenate([x, mean_models.predict(mm, x)], axis=1)
+    return noise.window_fit(residuals, feats, config.window, config.window_ridge)
+
+
+def refit_noise(surrogate: Surrogate, config: SurrogateConfig, encodings, curves) -> Surrogate:
+    """The same compressor and mean model with the noise model of ``config`` refitted on the
+    training data (``encodings [N, D]``, ``curves [N, E]``); other fields of ``config`` must
+    match the surrogate's."""
+    old = dataclasses.replace(
+        config,
+        noise=surrogate.config.noise,
+        gkde_reference_clip=surrogate.config.gkde_reference_clip,
+        window=surrogate.config.window,
+        window_ridge=surrogate.config.window_ridge,
+    )
+    if old != surrogate.config:
+        raise ValueError("refit_noise: config differs from the surrogate's beyond the noise model")
+    x = np.asarray(encodings, np.float64)
+    y = np.asarray(curves, np.float64)
+    nm = _fit_noise(config, surrogate.compressor, surrogate.mean_model, x, y)
+    return surrogate._replace(config=config, noise_model=nm)
+
+
+def query(
+    surrogate: Surrogate, encodings, key: jax.Array | None = None, with_noise: bool = True
+) -> np.ndarray:
+    """Curves for a batch of encodings.
+
+    Args:
+      surrogate: a fitted :class:`Surrogate`.
+      encodings: ``[B, D]`` (or ``[D]`` for one architecture).
+      key: PRNG key for the noise (required when ``with_noise``).
+      with_noise: add one noise draw per curve; otherwise return the mean curve.
+
+    Returns:
+      ``float64 [B, E]`` (``[E]`` for one architecture).
+    """
+    x = np.asarray(encodings, np.float64)
+    single = x.ndim == 1
+    x = np.atleast_2d(x)
+    comps = mean_models.predict(surrogate.mean_model, x)
+    out = _decode(surrogate.compressor, comps)
+    if with_noise:
+        if key is None:
+            raise ValueError("query(..., with_noise=True) needs a PRNG key")
+        feats = np.concatenate([x, comps], axis=1) if surrogate.config.noise == "window" else None
+        out = out + noise.sample(surrogate.noise_model, key, len(x), feats)
+    return out[0] if single else out
+
+
+def sample_curves(surrogate: Surrogate, encodings, key: jax.Array, num: int) -> np.ndarray:
+    """``num`` noisy curves per encoding: ``[B, num, E]`` (mean model evaluated once)."""
+    x = np.atleast_2d(np.asarray(encodings, np.float64))
+    comps = mean_models.predict(surrogate.mean_model, x)
+    mean = _decode(surrogate.compressor, comps)
+    b, e = mean.shape
+    feats = None
+    if surrogate.config.noise == "window":
+        feats = np.repeat(np.concatenate([x, comps], axis=1), num, axis=0)
+    eps = noise.sample(surrogate.noise_model, key, b * num, feats)
+    return mean[:, None, :] + eps.reshape(b, num, e)
+
+
+# ----------------------------------------------------------------------------------------------
+# Saving and loading: a directory with config.json, arrays.npz and model files.
+
+
+def _config_to_json(config: SurrogateConfig) -> dict:
+    d = dataclasses.asdict(config)
+    return d
+
+
+def _config_from_json(d: dict) -> SurrogateConfig:
+    d = dict(d)
+    d["lgb"] = mean_models.LGBConfig(**d["lgb"])
+    m = dict(d["mlp"])
+    m["hidden"] = tuple(m["hidden"])
+    d["mlp"] = mean_models.MLPConfig(**m)
+    if d.get("vae") is not None:
+        from jaxnas.surrogates import vae
+
+        d["vae"] = vae.VAEConfig(**vae.config_from_json(d["vae"]))
+    return SurrogateConfig(**d)
+
+
+def _write_atomic(path: pathlib.Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def save(surrogate: Surrogate, directory) -> None:
+    """Writes the surrogate to ``directory`` (each file written atomically)."""
+    import io
+
+    from flax import serialization
+
+    d = pathlib.Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    meta: dict[str, Any] = {
+        "config": _config_to_json(surrogate.config),
+        "num_epochs": surrogate.num_epochs,
+        "format": 1,
+    }
+    if surrogate.choose_k_errors is not None:
+        arrays["choose_k_errors"] = np.asarray(surrogate.choose_k_errors)
+    comp = surrogate.compressor
+    if isinstance(comp, compress.SVDCompressor):
+        arrays["svd_basis"] = comp.basis
+        arrays["svd_singular_values"] = comp.singular_values
+    else:
+        from jaxnas.surrogates import vae
+
+        _write_atomic(d / "vae_params.msgpack", serialization.to_bytes(comp.params))
+        arrays.update({f"vae_{k}": v for k, v in vae.stats(comp).items()})
+    mm = surrogate.mean_model
+    arrays["y_mean"], arrays["y_std"] = mm.y_mean, mm.y_std
+    if isinstance(mm, mean_models.LGBModel):
+        meta["lgb_chain"] = mm.chain
+        for j, s in enumerate(mean_models.lgb_to_strings(mm)):
+            _write_atomic(d / f"lgb_{j}.txt", s.encode())
+        meta["lgb_boosters"] = len(mm.boosters)
+    else:
+        arrays["x_mean"], arrays["x_std"] = mm.x_mean, mm.x_std
+        meta["mlp_in"] = int(len(mm.x_mean))
+        _write_atomic(d / "mlp_params.msgpack", serialization.to_bytes(mm.params))
+    for k, v in surrogate.noise_model._asdict().items():
+        if isinstance(v, np.ndarray):
+            arrays[f"noise_{k}"] = v
+        else:
+            meta[f"noise_{k}"] = v
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    _write_atomic(d / "arrays.npz", buf.getvalue())
+    _write_atomic(d / "surrogate.json", json.dumps(meta, indent=2).encode())
+
+
+def load(directory) -> Surrogate:
+    """Reads a surrogate written by :func:`save`."""
+    from flax import serialization
+
+    d = pathlib.Path(directory)
+    meta = json.loads((d / "surrogate.json").read_text())
+    config = _config_from_json(meta["config"])
+    with np.load(d / "arrays.npz") as f:
+        a = {k: f[k] for k in f.files}
+    if config.compressor == "svd":
+        comp = compress.SVDCompressor(a["svd_basis"], a["svd_singular_values"])
+    else:
+        from jaxnas.surrogates import vae
+
+        comp = vae.from_saved(
+            config.vae or vae.VAEConfig(),
+            (d / "vae_params.msgpack").read_bytes(),
+            {k[4:]: v for k, v in a.items() if k.startswith("vae_")},
+            meta["num_epochs"],
+        )
+    if config.mean_model == "lgb":
+        strings = [(d / f"lgb_{j}.txt").read_text() for j in range(meta["lgb_boosters"])]
+        mm = mean_models.lgb_from_strings(
+            strings, a["y_mean"], a["y_std"], meta["lgb_chain"], config.lgb.num_threads
+        )
+    else:
+        k = len(a["y_mean"])
+        template = mean_models._MLP(config.mlp.hidden, k).init(
+            jax.random.key(0), np.zeros((1, meta["mlp_in"]), np.float32)
+        )
+        params = serialization.from_bytes(template, (d / "mlp_params.msgpack").read_bytes())
+        mm = mean_models.MLPModel(
+            params, config.mlp.hidden, a["x_mean"], a["x_std"], a["y_mean"], a["y_std"]
+        )
+    cls = {"std": noise.STDNoise, "gkde": noise.GKDENoise, "window": noise.WindowNoise}[
+        config.noise
+    ]
+    fields = {}
+    for name in cls._fields:
+        fields[name] = a[f"noise_{name}"] if f"noise_{name}" in a else meta[f"noise_{name}"]
+    return Surrogate(
+        config, comp, mm, cls(**fields), int(meta["num_epochs"]), a.get("choose_k_errors")
+    )

@@ -1,0 +1,257 @@
+"""x11 surrogates: compressors, mean models, noise models, metrics, save/load (synthetic data)."""
+
+import dataclasses
+
+import jax
+import numpy as np
+import pytest
+import scipy.stats
+from sklearn.metrics import r2_score
+
+from jaxnas.surrogates import compress, mean_models, metrics, noise, vae
+from jaxnas.surrogates import surrogate as sg
+
+FAST_LGB = dataclasses.replace(mean_models.FAST_LGB, num_rounds=30, num_threads=1)
+
+
+def _synthetic(n=300, e=20, d=5, noise_std=0.02, seed=0):
+    """Curves a - b * exp(-c t) whose parameters depend smoothly on features, plus noise."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (n, d))
+    a = 0.8 + 0.1 * x[:, 0]
+    b = 0.5 + 0.2 * x[:, 1]
+    c = 0.2 + 0.1 * (x[:, 2] + 1)
+    t = np.arange(1, e + 1)
+    mean = a[:, None] - b[:, None] * np.exp(-c[:, None] * t[None, :])
+    return x, mean, mean + noise_std * rng.standard_normal((n, e))
+
+
+# ---------------------------------------------------------------------------------------------
+# Compressors
+
+
+def test_svd_round_trip_matches_numpy_truncated_svd():
+    _, _, y = _synthetic()
+    comp = compress.svd_fit(y, 4)
+    u, s, vh = np.linalg.svd(y, full_matrices=False)
+    ref = u[:, :4] * s[:4] @ vh[:4]
+    np.testing.assert_allclose(compress.svd_decode(comp, compress.svd_encode(comp, y)), ref)
+    np.testing.assert_allclose(comp.singular_values, s)
+    # Full rank reconstructs exactly.
+    full = compress.svd_fit(y, y.shape[1])
+    np.testing.assert_allclose(compress.svd_decode(full, compress.svd_encode(full, y)), y)
+
+
+def test_svd_rejects_bad_input():
+    with pytest.raises(ValueError, match="NaN"):
+        compress.svd_fit(np.array([[1.0, np.nan]]), 1)
+    with pytest.raises(ValueError, match="k="):
+        compress.svd_fit(np.ones((3, 4)), 5)
+
+
+def test_choose_k_errors_match_projection_and_pick_the_elbow():
+    rng = np.random.default_rng(1)
+    basis = np.linalg.qr(rng.standard_normal((30, 3)))[0].T  # rank-3 signal
+    y = rng.standard_normal((400, 3)) * [5, 3, 2] @ basis + 0.01 * rng.standard_normal((400, 30))
+    tr, ho = y[:300], y[300:]
+    k, err = compress.choose_k(tr, ho, ks=range(1, 9))
+    assert k == 3
+    _, _, vh = np.linalg.svd(tr, full_matrices=False)
+    ref = np.mean((ho - ho @ vh[:2].T @ vh[:2]) ** 2)
+    np.testing.assert_allclose(err[1], ref)
+    assert np.all(np.diff(err) <= 1e-12)  # nested subspaces: non-increasing
+
+
+def test_vae_compressor_reconstructs_low_dimensional_curves():
+    _, mean, _ = _synthetic(n=200)
+    comp = vae.vae_fit(mean, 3, jax.random.key(0), vae.VAEConfig(hidden=(32,), steps=400))
+    rec = vae.vae_decode(comp, vae.vae_encode(comp, mean))
+    assert rec.shape == mean.shape
+    # Much better than predicting the per-epoch mean curve.
+    assert np.mean((rec - mean) ** 2) < 0.1 * np.mean((mean - mean.mean(0)) ** 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Noise models
+
+
+def test_std_noise_recovers_per_epoch_std():
+    rng = np.random.default_rng(2)
+    true_std = np.linspace(0.01, 0.1, 10)
+    nm = noise.std_fit(rng.standard_normal((4000, 10)) * true_std)
+    np.testing.assert_allclose(nm.std, true_std, rtol=0.05)
+    draws = noise.sample(nm, jax.random.key(0), 20000)
+    np.testing.assert_allclose(draws.std(axis=0), true_std, rtol=0.05)
+    np.testing.assert_allclose(draws.mean(axis=0), 0.0, atol=0.004)
+
+
+def test_gkde_samples_have_data_covariance_plus_kernel():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 4))
+    cov = a @ a.T * 0.01
+    r = rng.multivariate_normal(np.zeros(4), cov, size=500)
+    nm = noise.gkde_fit(r)
+    assert nm.factor == pytest.approx(500 ** (-1 / 8))
+    # scipy's gaussian_kde uses the same bandwidth and kernel covariance.
+    kde = scipy.stats.gaussian_kde(r.T)
+    np.testing.assert_allclose(nm.kernel_sqrt @ nm.kernel_sqrt.T, kde.covariance, rtol=1e-10)
+    draws = noise.sample(nm, jax.random.key(1), 100_000)
+    expected = np.cov(r, rowvar=False, bias=True) + kde.covariance
+    np.testing.assert_allclose(np.cov(draws, rowvar=False), expected, atol=0.05 * cov.max())
+
+
+def test_gkde_handles_rank_deficient_residuals_and_reference_clip():
+    _, _, y = _synthetic()
+    comp = compress.svd_fit(y, 6)
+    res = y - compress.svd_decode(comp, compress.svd_encode(comp, y))
+    nm = noise.gkde_fit(res)  # covariance of rank E - 6: scipy's KDE would fail here
+    d = noise.sample(nm, jax.random.key(0), 1000)
+    assert np.isfinite(d).all()
+    big = noise.gkde_fit(res * 1000, reference_clip=True)
+    d = noise.sample(big, jax.random.key(0), 1000)
+    assert np.abs(d).max() <= 1.5
+
+
+def test_window_noise_learns_feature_dependent_std():
+    rng = np.random.default_rng(4)
+    f = rng.uniform(0, 1, (3000, 1))
+    std = 0.01 + 0.1 * f  # the noise level grows with the feature
+    r = rng.standard_normal((3000, 30)) * std
+    nm = noise.window_fit(r, np.log(std), window=7, ridge=1e-3)
+    pred = noise.window_predict_std(nm, np.log([[0.02], [0.1]]))
+    # Window std (ddof=0 over 7 points) underestimates by a known factor; check the ratio.
+    assert pred[1].mean() / pred[0].mean() == pytest.approx(5.0, rel=0.1)
+    w = noise.window_std(r[:1], 3)
+    np.testing.assert_allclose(w[0, 5], r[0, 4:7].std())
+    np.testing.assert_allclose(w[0, 0], r[0, 0:2].std())
+    with pytest.raises(ValueError, match="features"):
+        noise.sample(nm, jax.random.key(0), 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics
+
+
+def test_r2_and_kendall_match_sklearn_and_scipy():
+    rng = np.random.default_rng(5)
+    t = rng.standard_normal((60, 7))
+    p = t + 0.5 * rng.standard_normal((60, 7))
+    p[:, 3] = np.round(p[:, 3])  # ties
+    np.testing.assert_allclose(metrics.per_epoch_r2(t, p), r2_score(t, p, multioutput="raw_values"))
+    ref = [scipy.stats.kendalltau(t[:, e], p[:, e]).statistic for e in range(7)]
+    np.testing.assert_allclose(metrics.per_epoch_kendall(t, p), ref)
+    m = metrics.curve_metrics(t, p)
+    assert m["final_kt"] == pytest.approx(ref[-1])
+    assert m["avg_r2"] == pytest.approx(r2_score(t, p))
+
+
+def test_gaussian_kl_matches_numerical_integration():
+    x = np.linspace(-20, 20, 400_001)
+    p = scipy.stats.norm.pdf(x, 0.3, 0.7)
+    q = scipy.stats.norm.pdf(x, -0.5, 1.4)
+    ref = np.trapezoid(p * np.log(p / q), x)
+    assert metrics.gaussian_kl(0.3, 0.7, -0.5, 1.4) == pytest.approx(ref, rel=1e-6)
+
+
+def test_kl_multi_seed_is_small_for_matching_distributions():
+    rng = np.random.default_rng(6)
+    mu = rng.uniform(0, 1, (50, 1, 4))
+    true = mu + 0.1 * rng.standard_normal((50, 400, 4))
+    same = mu + 0.1 * rng.standard_normal((50, 400, 4))
+    off = mu + 0.5 + 0.1 * rng.standard_normal((50, 400, 4))
+    assert metrics.kl_multi_seed(true, same).max() < 0.02
+    np.testing.assert_allclose(metrics.kl_multi_seed(true, off), 12.5, rtol=0.1)
+    with pytest.raises(ValueError, match="two"):
+        metrics.kl_multi_seed(true[:, :1], same)
+
+
+def test_spike_anomaly_rate():
+    real = np.tile(np.linspace(1, 0, 10), (100, 1))  # monotone loss curves: spike 0
+    real[:5, -1] = 0.5  # 5% with a final spike of 0.5
+    sur = np.tile(np.linspace(1, 0, 10), (10, 1))
+    sur[:3, -1] = 0.9
+    np.testing.assert_allclose(metrics.spikes(real, False)[:5], 0.5 - 1 / 9)  # final - min
+    assert metrics.spike_anomaly_rate(real, sur, higher_is_better=False) == pytest.approx(0.3)
+    assert metrics.spike_anomaly_rate(real, real, higher_is_better=False) <= 0.05
+    acc = 1 - real
+    assert metrics.spike_anomaly_rate(acc, 1 - sur, higher_is_better=True) == pytest.approx(0.3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mean models and whole surrogates
+
+
+def test_lgb_chain_fits_components_and_presets():
+    x, mean, y = _synthetic()
+    z = compress.svd_encode(compress.svd_fit(y, 3), y)
+    m = mean_models.lgb_fit(x[:250], z[:250], FAST_LGB)
+    pred = mean_models.lgb_predict(m, x[250:])
+    assert pred.shape == (50, 3)
+    assert r2_score(z[250:, 0], pred[:, 0]) > 0.8
+    assert mean_models.REFERENCE_LGB.num_rounds == 3000
+    assert mean_models.REFERENCE_LGB.reg_lambda == 134.5
+    assert mean_models.REFERENCE_LGB.chain
+
+
+def test_mlp_mean_model_overfits_small_set():
+    x, mean, _ = _synthetic(n=64)
+    m = mean_models.mlp_fit(
+        x, mean[:, :3], jax.random.key(0), mean_models.MLPConfig((64, 64), 1500, 3e-3, 0.0)
+    )
+    pred = mean_models.mlp_predict(m, x)
+    assert r2_score(mean[:, :3], pred) > 0.98
+
+
+@pytest.mark.parametrize(
+    "compressor,mean_model,noise_name",
+    [("svd", "lgb", "gkde"), ("svd", "mlp", "window"), ("vae", "lgb", "std")],
+)
+def test_surrogate_fit_query_save_load(tmp_path, compressor, mean_model, noise_name):
+    x, mean, y = _synthetic()
+    cfg = sg.SurrogateConfig(
+        compressor=compressor,
+        num_components=4,
+        mean_model=mean_model,
+        lgb=FAST_LGB,
+        mlp=mean_models.FAST_MLP,
+        vae=vae.FAST_VAE,
+        noise=noise_name,
+    )
+    s = sg.fit(cfg, x[:250], y[:250], jax.random.key(0))
+    m = sg.query(s, x[250:], with_noise=False)
+    assert m.shape == (50, 20)
+    assert metrics.curve_metrics(mean[250:], m)["avg_r2"] > 0.5
+    n1 = sg.query(s, x[250:], jax.random.key(1))
+    n2 = sg.query(s, x[250:], jax.random.key(2))
+    assert not np.allclose(n1, n2)
+    np.testing.assert_array_equal(n1, sg.query(s, x[250:], jax.random.key(1)))
+    one = sg.query(s, x[250], with_noise=False)
+    assert one.shape == (20,)
+    np.testing.assert_allclose(one, m[0])
+    many = sg.sample_curves(s, x[250:253], jax.random.key(3), 5)
+    assert many.shape == (3, 5, 20)
+    sg.save(s, tmp_path / "s")
+    s2 = sg.load(tmp_path / "s")
+    assert s2.config == s.config
+    np.testing.assert_array_equal(sg.query(s2, x[250:], with_noise=False), m)
+    np.testing.assert_array_equal(sg.query(s2, x[250:], jax.random.key(1)), n1)
+    with pytest.raises(ValueError, match="key"):
+        sg.query(s, x[250:])
+
+
+def test_choose_k_in_fit_and_refit_noise():
+    x, _, y = _synthetic()
+    cfg = sg.SurrogateConfig(num_components=0, lgb=FAST_LGB, noise="std")
+    with pytest.raises(ValueError, match="heldout"):
+        sg.fit(cfg, x, y, jax.random.key(0))
+    s = sg.fit(cfg, x[:250], y[:250], jax.random.key(0), heldout_curves=y[250:])
+    assert 1 <= s.compressor.num_components <= 12
+    assert s.choose_k_errors is not None
+    g = sg.refit_noise(s, dataclasses.replace(cfg, noise="gkde"), x[:250], y[:250])
+    assert isinstance(g.noise_model, noise.GKDENoise)
+    assert g.mean_model is s.mean_model
+    with pytest.raises(ValueError, match="beyond"):
+        sg.refit_noise(s, dataclasses.replace(cfg, mean_model="mlp"), x[:250], y[:250])
+    with pytest.raises(ValueError, match="noise"):
+        sg.SurrogateConfig(noise="laplace")
+    assert sg.SurrogateConfig(noise="window").name == "SVD-LGB-window"

@@ -1,0 +1,80 @@
+"""NB311-YAHPO (surrogate of a surrogate) and NB111-4 surrogate benchmarks on the real files."""
+
+import dataclasses
+
+import jax
+import numpy as np
+import pytest
+
+from jaxnas.spaces import darts
+from jaxnas.surrogates import curve_benchmark, mean_models, nb111, nb311
+from jaxnas.surrogates import surrogate as sg
+
+FAST = sg.SurrogateConfig(lgb=dataclasses.replace(mean_models.FAST_LGB, num_threads=1))
+
+
+@pytest.fixture(scope="module")
+def nb311_built(data_dir):
+    pytest.importorskip("onnxruntime")
+    if not (data_dir / "darts" / "yahpo_nb301_v2").is_dir():
+        pytest.skip("YAHPO NB301 files not found")
+    return nb311.build(FAST, data_dir, num_archs=300, download=False)
+
+
+def test_yahpo_curves_are_yahpo_plus_declared_noise(data_dir):
+    pytest.importorskip("onnxruntime")
+    from jaxnas.data import naslib, yahpo
+
+    d, runs = nb311.yahpo_curves(data_dir, num_archs=40, seed=1, noise_std=0.01, download=False)
+    assert d.curves.shape == (40, 98) and runs.runs.shape == (40, 3, 98)
+    np.testing.assert_array_equal(d.curves, runs.runs[:, 0])
+    # Independent recomputation of the mean curves from the ONNX model.
+    model = yahpo.load_yahpo_nb301(data_dir, download=False)
+    rows = np.array([int(k) for k in d.keys])
+    compact = np.asarray(naslib.load_darts_archs(data_dir, download=False).compact[rows], np.int32)
+    mean = yahpo.yahpo_curve(model, compact, np.arange(1, 99)).val_accuracy
+    noise = runs.runs - mean[:, None, :]
+    assert abs(noise.std() - 0.01) < 0.0005 and abs(noise.mean()) < 0.0005
+    assert "not measured" in d.source
+
+
+def test_nb311_build_query_save_load(nb311_built, tmp_path):
+    bench, report = nb311_built
+    assert "surrogate of a surrogate" in bench.label
+    assert bench.fidelities == tuple(range(1, 99)) and bench.space == "darts"
+    assert report["split_sizes"] == [240, 30, 30]
+    assert np.isfinite(report["avg_kl"]) and report["avg_kl"] >= 0
+    g = bench.sample(jax.random.key(0))
+    q = bench.query(g, 49)
+    assert q["cost"] == pytest.approx(bench.query(g, 98)["cost"] * 49 / 98)
+    assert 0.3 < q["valid_acc"] < 1.0
+    gs = [darts.sample(jax.random.key(i)) for i in range(3)]
+    batch = bench.query(gs, 20, jax.random.key(1))
+    assert batch["valid_acc"].shape == (3,)
+    # The [2, 8, 2] array form of one genotype is one architecture.
+    assert bench.query(darts.to_array(g), 49)["valid_acc"] == pytest.approx(q["valid_acc"])
+    curve_benchmark.save(bench, tmp_path / "b")
+    b2 = curve_benchmark.load(tmp_path / "b")
+    np.testing.assert_array_equal(
+        b2.curves(gs, jax.random.key(2))["valid_acc"],
+        bench.curves(gs, jax.random.key(2))["valid_acc"],
+    )
+
+
+@pytest.mark.slow
+def test_nb111_build_and_query(data_dir):
+    from jaxnas.benchmarks import builtin
+
+    bench, report = nb111.build(FAST, data_dir, kl_samples=20, download=False)
+    assert bench.fidelities == (4, 12, 36, 108)
+    assert bench.surrogate.compressor.num_components == 3
+    assert report["kl_cells"] == 91 and report["avg_kl"] >= 0
+    assert report["test"]["avg_r2"] > 0.3
+    ec = builtin.nb101_ec(data_dir, download=False)
+    adj, ops = ec.arch["adjacency"], ec.arch["ops"]
+    one = bench.query((adj[0], ops[0]), 12)
+    assert one["cost"] == pytest.approx(bench.query((adj[0], ops[0]), 108)["cost"] * 12 / 108)
+    many = bench.query((adj[:4], ops[:4]), 36, jax.random.key(0))
+    assert many["valid_acc"].shape == (4,)
+    with pytest.raises(ValueError, match="not one of"):
+        bench.query((adj[0], ops[0]), 50)

@@ -1,0 +1,83 @@
+"""Smoke runs of the x11 experiment binaries (as a user runs them, in a subprocess)."""
+
+import json
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def _run(args, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, **kw
+    )
+
+
+def test_x11_table_smoke(tmp_path, data_dir):
+    r = _run(
+        [
+            "experiments.x11_table",
+            "--config=experiments/configs/x11.py:smoke",
+            f"--data_dir={data_dir}",
+            f"--workdir={tmp_path}",
+            "--nodownload",
+        ],
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = [json.loads(x) for x in (tmp_path / "x11_results.jsonl").read_text().splitlines()]
+    combos = {x["combination"] for x in rows}
+    assert len(combos) == 12  # {SVD, VAE} x {LGB, MLP} x {GKDE, STD, window}
+    assert {x["dataset"] for x in rows} == {
+        "nlp-wt2+3ep",
+        "taskset-imdb_patch32_VRNN64_relu_avg_bs128",
+    }
+    for x in rows:
+        assert -1e3 < x["avg_r2"] <= 1 and -1 <= x["final_kt"] <= 1
+        assert 0 <= x["spike_anomaly_rate"] <= 1
+        assert x["avg_kl"] is None  # single-seed datasets
+    md = (tmp_path / "x11_table.md").read_text()
+    assert "different datasets" in md and "XGBoost" in md and "SVD-LGB-GKDE" in md
+    assert len(list((tmp_path / "curves").glob("*.npz"))) == 24
+    # The plot command reads the saved curves.
+    r = _run(
+        ["experiments.x11_plot", f"--workdir={tmp_path}", "--only=SVD-LGB-GKDE,VAE-MLP-STD"],
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    pngs = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
+    assert len(pngs) == 4 and all(p.endswith("__s0.png") for p in pngs)
+    assert all((tmp_path / "plots" / p).stat().st_size > 10_000 for p in pngs)
+
+
+def test_x11_table_rejects_unknown_variant(tmp_path):
+    r = _run(
+        [
+            "experiments.x11_table",
+            "--config=experiments/configs/x11.py:nope",
+            f"--workdir={tmp_path}",
+        ],
+        timeout=120,
+    )
+    assert r.returncode != 0
+    assert "nope" in r.stderr
+
+
+def test_x11_query_benchmark_smoke(tmp_path, data_dir):
+    r = _run(
+        [
+            "experiments.benchmarks.x11_query",
+            f"--data_dir={data_dir}",
+            f"--workdir={tmp_path}",
+            "--lgb_preset=fast",
+            "--lgb_threads=1",
+            "--num_queries=50",
+            "--loop_queries=10",
+        ],
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = json.loads((tmp_path / "x11_query.json").read_text())
+    assert set(out["results"]) == {"SVD-LGB-STD", "SVD-LGB-GKDE", "SVD-LGB-window"}
+    for v in out["results"].values():
+        assert v["batched_noise_qps"] > 0 and v["one_at_a_time_mean_qps"] > 0

@@ -1,1 +1,48 @@
-"""jaxnas.search (import the submodules directly, e.g. `from jaxnas.search import ...`)."""
+"""Search algorithms as ``(init, ask, tell)`` pure functions, scanned and vmapped over seeds.
+
+    from jaxnas.search import base, evolution, problem
+    prob = problem.from_benchmark(bench, x)            # x: any [N, D] encoding table
+    searcher = evolution.regularized_evolution()
+    traj = base.run_seeds(searcher, prob, base.seed_keys(range(500)), 100)
+    traj.best_y  # [500, 100] incumbent validation accuracy after each query
+
+Algorithms: ``random_search`` (:mod:`~jaxnas.search.sampling`), ``regularized_evolution``
+(:mod:`~jaxnas.search.evolution`), ``local_search`` (:mod:`~jaxnas.search.local`), ``reinforce``
+(:mod:`~jaxnas.search.policy`), ``arch2vec_rl`` (:mod:`~jaxnas.search.embedding_rl`), and in
+:mod:`~jaxnas.search.bayesopt` ``bo`` (any surrogate), ``dngo_bo``, ``neural_predictor``,
+``bananas``, ``cate_dngo_ls``. Every one takes its candidates as an encoding table, so learned
+embeddings (arch2vec, CATE) plug in as ``problem.from_benchmark(bench, embeddings)``.
+See :mod:`jaxnas.search.base` for the interface, :mod:`jaxnas.search.problem` for the
+candidate-set abstraction, :mod:`jaxnas.search.results` (JSONL) and
+:mod:`jaxnas.search.plotting` (curves with confidence bands).
+"""
+
+from jaxnas.search.base import Searcher, Trajectory, at_budgets, run, run_seeds, seed_keys
+from jaxnas.search.bayesopt import bananas, bo, cate_dngo_ls, dngo_bo, neural_predictor
+from jaxnas.search.embedding_rl import arch2vec_rl
+from jaxnas.search.evolution import regularized_evolution
+from jaxnas.search.local import local_search
+from jaxnas.search.policy import reinforce
+from jaxnas.search.problem import Problem, from_benchmark
+from jaxnas.search.sampling import random_search
+
+__all__ = [
+    "arch2vec_rl",
+    "Problem",
+    "Searcher",
+    "Trajectory",
+    "at_budgets",
+    "bananas",
+    "bo",
+    "cate_dngo_ls",
+    "dngo_bo",
+    "from_benchmark",
+    "local_search",
+    "neural_predictor",
+    "random_search",
+    "regularized_evolution",
+    "reinforce",
+    "run",
+    "run_seeds",
+    "seed_keys",
+]

@@ -1,0 +1,186 @@
+"""Search algorithms on a toy product space with a known optimum."""
+
+import itertools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import threadpoolctl
+
+from jaxnas import search
+from jaxnas.search import base
+from jaxnas.search import problem as P
+
+E, V = 4, 4  # 256 rows
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_threaded_blas():
+    # jaxlib's CPU linear algebra calls scipy's OpenBLAS; on an oversubscribed machine its
+    # spinning threads make small Cholesky / triangular solves ~100x slower.
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        yield
+
+
+def toy_problem(seed=0, cost=None):
+    rng = np.random.default_rng(seed)
+    choices = np.array(list(itertools.product(range(V), repeat=E)), np.int32)
+    perm = rng.permutation(len(choices))  # rows in a shuffled order, as NB201's
+    choices = choices[perm]
+    table = rng.normal(size=(E, V))
+    y = table[np.arange(E), choices].sum(1) + 0.1 * rng.normal(size=len(choices))
+    y = (y - y.min()) / (y.max() - y.min())
+    code = choices @ (V ** np.arange(E - 1, -1, -1))
+    row_of = np.empty(V**E, np.int64)
+    row_of[code] = np.arange(len(choices))
+    nbs = []
+    for e in range(E):
+        for s in range(1, V):
+            c = choices.copy()
+            c[:, e] = (c[:, e] + s) % V
+            nbs.append(row_of[c @ (V ** np.arange(E - 1, -1, -1))])
+    x = np.eye(V, dtype=np.float32)[choices].reshape(len(choices), -1)
+    prob = P.make(
+        x, y, test=y + 0.01, cost=cost, neighbours=np.stack(nbs, 1), choices=choices, num_options=V
+    )
+    return prob, y
+
+
+ALGOS = {
+    "rs": lambda: search.random_search(),
+    "rs_batch": lambda: search.random_search(batch_size=5),
+    "rea": lambda: search.regularized_evolution(population_size=10, sample_size=5),
+    "ls": lambda: search.local_search(),
+    "reinforce": lambda: search.reinforce(learning_rate=0.1),
+}
+_SEARCHERS = {}
+
+
+def searcher(name):  # one object per name, so jit caches are shared across tests
+    if name not in _SEARCHERS:
+        _SEARCHERS[name] = ALGOS[name]()
+    return _SEARCHERS[name]
+
+
+def check_run(searcher_, name, q=43, seeds=8):
+    """Runs ``seeds`` seeds of ``q`` queries on the toy; checks the space, the budget, the
+    incumbent, and that every method but RS / REINFORCE beats random search's exact expected
+    regret (local search and the model-based methods usually find the optimum)."""
+    prob, y = toy_problem()
+    traj = base.run_seeds(searcher_, prob, base.seed_keys(range(seeds)), q)
+    _check(traj, prob, y, name, q, seeds)
+    return traj
+
+
+def rs_expected_best(y, k):
+    """Exact E[max of k draws without replacement] of the values ``y``."""
+    ranked, n = np.sort(y), len(y)
+    # P(max = j-th smallest) = C(j-1, k-1) / C(n, k).
+    return sum(ranked[j - 1] * math.comb(j - 1, k - 1) for j in range(k, n + 1)) / math.comb(n, k)
+
+
+def _check(traj, prob, y, name, q, seeds):
+    idx = np.asarray(traj.index)
+    assert idx.shape == (seeds, q) and traj.best_y.shape == (seeds, q)
+    assert ((idx >= 0) & (idx < prob.size)).all()
+    np.testing.assert_allclose(traj.y, y[idx], rtol=1e-6)
+    np.testing.assert_allclose(traj.cum_cost[:, -1], q)
+    assert (np.diff(np.asarray(traj.best_y), axis=1) >= 0).all()
+    # Incumbent consistency: best_y is the running max, best_test its row's test value.
+    np.testing.assert_allclose(traj.best_y, np.maximum.accumulate(y[idx], axis=1), rtol=1e-6)
+    np.testing.assert_allclose(traj.best_test, y[np.asarray(traj.best_index)] + 0.01, rtol=1e-5)
+    found = float((np.asarray(traj.best_y[:, -1]) >= y.max() - 1e-6).mean())
+    if name not in ("rs", "rs_batch", "reinforce"):
+        assert float(traj.best_y[:, -1].mean()) > rs_expected_best(y, q)
+    if name not in ("rs", "rs_batch", "reinforce", "rea"):
+        assert found >= 0.5, found
+
+
+_RUNS = {}
+
+
+def runs(name):  # 8 seeds x 43 queries, computed once per algorithm
+    if name not in _RUNS:
+        _RUNS[name] = check_run(searcher(name), name)
+    return _RUNS[name]
+
+
+@pytest.mark.parametrize("name", list(ALGOS))
+def test_inside_space_exact_budget_and_beats_random_search(name):
+    runs(name)
+
+
+def test_random_search_expected_best_matches_exact_formula():
+    prob, y = toy_problem(seed=3)
+    k = 10
+    traj = base.run_seeds(searcher("rs"), prob, base.seed_keys(range(4000)), k)
+    exact = rs_expected_best(y, k)
+    best = np.asarray(traj.best_y[:, -1])
+    assert abs(best.mean() - exact) < 4 * best.std() / math.sqrt(len(best)), (best.mean(), exact)
+    # Without repeats (up to the tiny chance of 16 visited draws in a row).
+    dup = [len(set(r.tolist())) < k for r in np.asarray(traj.index)]
+    assert np.mean(dup) < 0.01
+
+
+@pytest.mark.parametrize("name", ["rea", "ls", "reinforce"])
+def test_vmap_equals_python_loop(name):
+    prob, _ = toy_problem()
+    traj = runs(name)
+    one = jax.jit(base.run, static_argnums=(0, 3))
+    for s in (0, 5):
+        t1 = one(searcher(name), prob, jax.random.key(s), 43)
+        np.testing.assert_array_equal(traj.index[s], t1.index)
+        np.testing.assert_allclose(traj.best_y[s], t1.best_y)
+
+
+def test_reinforce_improves_its_policy_and_decodes_rows():
+    prob, y = toy_problem()
+    traj = base.run_seeds(search.reinforce(learning_rate=0.1), prob, base.seed_keys(range(32)), 150)
+    ys = np.asarray(traj.y)
+    assert ys[:, -30:].mean() > ys[:, :30].mean() + 0.05
+    s = search.reinforce()
+    st = s.init(jax.random.key(0), prob, 4)
+    idx, st = jax.jit(s.ask)(st, prob, jax.random.key(1), 0)
+    np.testing.assert_array_equal(prob.choices[idx[0]], st.last)
+
+
+def test_budget_in_seconds():
+    rng = np.random.default_rng(0)
+    cost = rng.uniform(10, 100, size=256)
+    prob, y = toy_problem(cost=cost)
+    traj = base.run_seeds(searcher("rea"), prob, base.seed_keys(range(3)), 43)
+    budgets = [5.0, 500.0, 1300.0, 1e6]
+    out = base.at_budgets(traj, budgets)
+    for r in range(3):
+        idx = np.asarray(traj.index[r])
+        cum = np.cumsum(cost[idx])
+        for g, b in enumerate(budgets):
+            fit = cum <= b
+            ref = y[idx][fit].max() if fit.any() else np.nan
+            np.testing.assert_allclose(out["best_y"][r, g], ref, rtol=1e-5)
+    assert not out["exhausted"].any()
+    assert base.at_budgets(traj, [400.0])["exhausted"].all()
+
+
+def test_arch2vec_rl_on_a_hand_made_embedding():
+    prob, y = toy_problem()
+    # A hand-made 4-d embedding: the decisions as coordinates (any [N, D] table works).
+    prob = prob._replace(x=jnp.asarray(prob.choices, jnp.float32))
+    s = search.arch2vec_rl(episode_length=4, hidden=16, baseline=0.5)
+    traj = base.run_seeds(s, prob, base.seed_keys(range(4)), 21)
+    idx = np.asarray(traj.index)
+    assert idx.shape == (4, 21) and ((idx >= 0) & (idx < prob.size)).all()
+    assert all(len(set(r.tolist())) == 21 for r in idx)  # nearest *unvisited* rows
+    np.testing.assert_allclose(traj.y, y[idx], rtol=1e-6)
+    # The policy moves only at the end of an episode (1 initial query + 4 steps).
+    st = s.init(jax.random.key(0), prob, 8)
+    p0 = st.params
+    ask, tell = jax.jit(s.ask), jax.jit(s.tell)
+    for t in range(5):
+        i, st = ask(st, prob, jax.random.key(10 + t), t)
+        st = tell(st, prob, i, prob.y[i, 0])
+        changed = not np.allclose(st.params["out_w"], p0["out_w"])
+        assert changed == (t == 4), t
+    assert int(st.pos) == 0 and int(st.count) == 5

@@ -1,0 +1,95 @@
+"""Shared pieces of the CATE pretraining configs (``cate_nb101.py``, ``cate_nb201.py``,
+``cate_darts.py``).
+
+Variants are selected with ``--config=experiments/configs/cate_<space>.py:<arg>`` where ``arg``
+is a comma-separated list of:
+
+* ``smoke`` -- tiny model (``cpu_tiny``), a few hundred cells, a few steps (numbers meaningless);
+* ``cpu`` -- the ``cpu_small`` model preset (2 graph + 4 cross blocks, reference widths) and a
+  batch of 256 pairs, for runs on a laptop-class CPU;
+* ``delta=<float>`` / ``k=<int>`` -- one cell of the seed's delta x K ablation grid
+  (:func:`jaxnas.pretrain.cate_pairs.ablation_grid`), e.g. ``:delta=4e6,k=8``;
+* ``direct`` -- the direct (adjacency) attention mask instead of the transitive closure;
+* ``ancestors`` -- transpose the graph mask (a node attends to its ancestors; see
+  :class:`jaxnas.models.cate.CATEConfig`), which makes the ``'last'`` pooling informative.
+
+Pooling: with the default mask direction the output node attends only to itself, so the
+reference's ``'last'`` pooling gives one constant vector for every cell (measured on NB201:
+per-dimension std ~1e-4). The configs therefore export ``'mean'`` pooling by default; set
+``--config.pooling=last`` for the reference behaviour.
+"""
+
+import ml_collections
+
+
+def base_config(space: str) -> ml_collections.ConfigDict:
+    """The paper's settings (reference model sizes and optimiser) for ``space``."""
+    c = ml_collections.ConfigDict()
+    c.space = space
+    c.seed = 0
+    # Data.
+    c.num_cells = 0  # 0: all cells (NB101, NB201); DARTS: number of sampled genotypes
+    c.attribute = "params"  # computational attribute for pair sampling: 'params' or 'flops'
+    c.delta = 2e6  # window half-width, raw units of the attribute
+    c.k = 2  # partners per architecture
+    c.train_fraction = 0.95  # split of the *architectures*; pairs are sampled within each part
+    c.max_eval_pairs = 20_000  # held-out pairs evaluated (first ones; 0: all)
+    c.nb101_hashes = False  # export NB101 ids as official hashes (else enumeration index)
+    c.nb201_dataset = "cifar10"
+    c.darts_cells = ("normal", "reduce")
+    # Model (jaxnas.models.cate presets).
+    c.preset = "reference"
+    c.dropout = 0.1
+    c.indirect = True
+    c.ancestors = False  # transpose the graph mask (node attends to its ancestors)
+    # MLM.
+    c.select_prob = 0.2
+    c.mask_prob = 0.8
+    c.label_smoothing = 0.1
+    # Optimisation.
+    c.batch_size = 1024  # pairs
+    c.epochs = 10
+    c.num_steps = 0  # 0: epochs * (train pairs // batch_size)
+    c.stop_at_step = 0  # >0: stop this invocation early (resume later with the same config)
+    c.learning_rate = 1e-3
+    c.weight_decay = 0.01
+    c.warmup_steps = 100
+    # Logging / outputs.
+    c.log_every = 50
+    c.eval_every = 0  # 0: at the end only
+    c.checkpoint_every = 500
+    c.pooling = "mean"  # embedding pooling: 'mean' over real nodes or 'last' (reference)
+    c.embed_batch_size = 4096
+    return c
+
+
+def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collections.ConfigDict:
+    """Applies the comma-separated variant tokens of the module docstring."""
+    for token in [t.strip() for t in (arg or "").split(",") if t.strip()]:
+        if token == "smoke":
+            c.preset = "cpu_tiny"
+            c.num_cells = 300
+            c.batch_size = 16
+            c.num_steps = 6
+            c.max_eval_pairs = 64
+            c.log_every = 2
+            c.checkpoint_every = 3
+            c.warmup_steps = 2
+            c.embed_batch_size = 128
+        elif token == "cpu":
+            c.preset = "cpu_small"
+            c.batch_size = 256
+        elif token == "direct":
+            c.indirect = False
+        elif token == "ancestors":
+            c.ancestors = True
+        elif token.startswith("delta="):
+            c.delta = float(token.split("=", 1)[1])
+        elif token.startswith("k="):
+            c.k = int(token.split("=", 1)[1])
+        else:
+            raise ValueError(
+                f"unknown CATE config token {token!r}; "
+                "use smoke, cpu, direct, ancestors, delta=, k="
+            )
+    return c

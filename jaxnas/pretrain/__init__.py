@@ -1,0 +1,2 @@
+"""Pretraining pipelines (import the submodules directly, e.g.
+``from jaxnas.pretrain import arch2vec``)."""

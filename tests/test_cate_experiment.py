@@ -1,0 +1,86 @@
+"""Smoke runs of experiments/pretrain_cate.py in a subprocess: outputs, an interrupted run
+resumed from its checkpoint, embeddings matching the restored parameters."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+from conftest import REPO
+
+
+def _run(workdir, *extra):
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "experiments.pretrain_cate",
+            "--config=experiments/configs/cate_nb201.py:smoke,ancestors",
+            "--config.pooling=last",
+            f"--workdir={workdir}",
+            *extra,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_pretrain_cate_smoke_and_resume(tmp_path):
+    import jax
+
+    from jaxnas import train
+    from jaxnas.pretrain import cate
+
+    w = tmp_path / "run"
+    r = _run(w, "--config.stop_at_step=3")
+    assert r.returncode == 0, r.stderr[-3000:]
+    first = json.loads((w / "results.json").read_text())
+    assert first["step"] == 3 and not first["completed"] and first["num_steps"] == 6
+
+    r = _run(w)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "resumed from step 3" in r.stderr
+    res = json.loads((w / "results.json").read_text())
+    assert res["completed"] and res["step"] == 6
+    steps = [row["step"] for row in res["loss_curve"]]
+    assert steps == sorted(set(steps)) and steps[-1] == 6 and 3 in steps
+    ho = res["held_out"]
+    assert ho["masked_positions"] > 0
+    for k in ("acc", "acc_freq_baseline", "acc_position_freq_baseline"):
+        assert 0.0 <= ho[k] <= 1.0
+    assert res["data"]["num_cells"] == 300 and res["data"]["subsampled"]
+    assert res["data"]["train_cells"] + res["data"]["held_out_cells"] == 300
+    assert res["config"]["preset"] == "cpu_tiny" and res["wall_time_s"]["train_this_invocation"] > 0
+
+    saved = train.checkpoint.read_config(w)
+    assert saved["model"]["d_model"] == 32 and saved["max_nodes"] == 8
+    assert saved["model"]["ancestors"] and saved["pretrain"]["pooling"] == "last"
+
+    emb = cate.load_embeddings(w / "embeddings.npz")
+    assert emb["embeddings"].shape == (300, 32) and str(emb["pooling"]) == "last"
+    assert len(set(emb["ids"].tolist())) == 300
+    assert emb["embeddings"].std(0).mean() > 1e-2  # the output node sees the whole cell
+    model, params, _ = cate.restore(w)
+    cells = cate.load_cells("nb201", key=jax.random.fold_in(jax.random.key(0), 0), num_cells=300)
+    np.testing.assert_array_equal(cells.ids, emb["ids"])
+    again = cate.embed_cells(model, params, cells.adjacency, cells.ops, "last")
+    np.testing.assert_allclose(again, emb["embeddings"], atol=1e-5)
+
+
+def test_pretrain_cate_rejects_unknown_variant(tmp_path):
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "experiments.pretrain_cate",
+            "--config=experiments/configs/cate_nb201.py:bogus",
+            f"--workdir={tmp_path}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode != 0 and "bogus" in r.stderr

@@ -1,0 +1,63 @@
+"""Pre-LN transformer encoder: shapes, mask semantics (outputs ignore masked keys), padding."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxnas.models.transformer import Encoder, EncoderBlock
+
+
+def _setup(n=6, d=16, b=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = jnp.asarray(rng.normal(size=(b, n, d)), jnp.float32)
+    mask = jnp.asarray(rng.random((b, n, n)) < 0.5) | jnp.eye(n, dtype=bool)[None]
+    return x, mask
+
+
+def test_shapes_and_padding_zeroed():
+    x, mask = _setup()
+    token_mask = jnp.asarray(np.arange(6)[None, :] < np.array([[6], [4], [2]]))
+    mask = mask & token_mask[:, :, None] & token_mask[:, None, :]
+    enc = Encoder(num_layers=2, num_heads=4, ffn_dim=32, dropout=0.1)
+    params = jax.jit(lambda k: enc.init(k, x, mask, token_mask, train=False))(jax.random.key(0))
+    y = jax.jit(lambda p: enc.apply(p, x, mask, token_mask, train=False))(params)
+    assert y.shape == x.shape
+    assert np.all(np.asarray(y)[~np.asarray(token_mask)] == 0)
+    y_train = jax.jit(
+        lambda p: enc.apply(p, x, mask, token_mask, train=True, rngs={"dropout": jax.random.key(1)})
+    )(params)
+    assert not np.allclose(y, y_train)  # dropout active in training only
+
+
+def test_block_output_depends_only_on_allowed_keys():
+    x, mask = _setup(seed=1)
+    blk = EncoderBlock(num_heads=4, ffn_dim=32, dropout=0.0)
+    params = jax.jit(lambda k: blk.init(k, x, mask, train=False))(jax.random.key(0))
+    apply = jax.jit(lambda x: blk.apply(params, x, mask, train=False))
+    y = np.asarray(apply(x))
+    m = np.asarray(mask)
+    rng = np.random.default_rng(2)
+    for b in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            x2 = np.array(x)
+            x2[b, ~m[b, i]] += rng.normal(size=(int((~m[b, i]).sum()), x.shape[2]))
+            y2 = np.asarray(apply(jnp.asarray(x2)))
+            np.testing.assert_allclose(y2[b, i], y[b, i], atol=1e-5)
+            if (m[b, i] & (np.arange(x.shape[1]) != i)).any():
+                # and an allowed key other than itself does change it
+                x3 = np.array(x)
+                j = np.flatnonzero(m[b, i] & (np.arange(x.shape[1]) != i))[0]
+                x3[b, j] += rng.normal(size=x.shape[2])  # not a constant: LN ignores those
+                y3 = np.asarray(apply(jnp.asarray(x3)))
+                assert np.abs(y3[b, i] - y[b, i]).max() > 1e-4
+
+
+def test_jit_matches_eager():
+    x, mask = _setup(seed=3)
+    tm = jnp.ones(x.shape[:2], bool)
+    enc = Encoder(num_layers=2, num_heads=2, ffn_dim=8, dropout=0.0)
+    params = jax.jit(lambda k: enc.init(k, x, mask, tm, train=False))(jax.random.key(0))
+    with jax.disable_jit():
+        eager = enc.apply(params, x, mask, tm, train=False)
+    jitted = jax.jit(lambda p, x: enc.apply(p, x, mask, tm, train=False))(params, x)
+    np.testing.assert_allclose(eager, jitted, atol=1e-5)

@@ -20,8 +20,14 @@ Loss (:func:`loss_terms`, reference normalisation):
   triangle and divided by ``B * N * N`` (the reference takes the mean BCE of ``triu`` matrices,
   whose lower triangles are 0 against 0);
 * KL to ``N(0, I)`` per vertex (summed over latent dims), averaged over the ``B * N`` vertices,
-  times ``kl_weight``: 1 for the paper's ELBO, ``1 / (B * N)`` for the reference code (which
-  divides once more by batch x nodes; :func:`reference_kl_weight`).
+  times ``kl_weight``: ``1 / (B * N)`` for the reference code (which divides once more by
+  batch x nodes; :func:`reference_kl_weight`).
+
+``reduction='elbo'`` (the paper's objective, the default of the pretraining configs) sums each
+term over a graph instead -- ops over its vertices, adjacency over its upper triangle, KL over its
+vertices -- and averages over the batch, so that with ``kl_weight=1`` the loss is the negative
+ELBO per graph. (KL weight 1 against the per-entry means of the reference normalisation weighs
+the KL ~N^2 times too heavily and collapses the posterior.)
 
 Search spaces with variable-size cells (NB101) get one extra decoder class, *padding*
 (``pad_class=True``): a padding vertex is a target like any op, so decoded graphs carry their own
@@ -47,6 +53,7 @@ from jaxnas.models import gin as gin_lib
 
 ENCODERS = ("gin", "gcn")
 OP_DECODERS = ("softmax", "sigmoid")
+REDUCTIONS = ("reference", "elbo")
 GRAPH_FORMS = ("dense", "jraph")
 
 
@@ -66,6 +73,10 @@ class ModelConfig:
       op_decoder: ``'softmax'`` (paper) or ``'sigmoid'`` (reference code).
       decoder_dropout: dropout rate on ``z`` before decoding (reference 0.3; paper 0).
       kl_weight: weight of the KL term (paper 1; reference ``1 / (batch * N)``).
+      reduction: ``'elbo'`` (the paper's ELBO: reconstruction log-likelihood summed over a
+        graph's vertices and upper-triangle entries, KL summed over its vertices, both averaged
+        over the batch) or ``'reference'`` (the reference code's per-entry means, see
+        :func:`loss_terms`).
       graph_form: ``'dense'`` (padded ``[B, N, N]`` matmuls) or ``'jraph'`` (segment_sum; GIN
         only).
     """
@@ -81,6 +92,7 @@ class ModelConfig:
     op_decoder: str = "softmax"
     decoder_dropout: float = 0.0
     kl_weight: float = 1.0
+    reduction: str = "reference"
     graph_form: str = "dense"
 
     def __post_init__(self):
@@ -88,6 +100,8 @@ class ModelConfig:
             raise ValueError(f"encoder must be one of {ENCODERS}, got {self.encoder!r}")
         if self.op_decoder not in OP_DECODERS:
             raise ValueError(f"op_decoder must be one of {OP_DECODERS}, got {self.op_decoder!r}")
+        if self.reduction not in REDUCTIONS:
+            raise ValueError(f"reduction must be one of {REDUCTIONS}, got {self.reduction!r}")
         if self.graph_form not in GRAPH_FORMS:
             raise ValueError(f"graph_form must be one of {GRAPH_FORMS}, got {self.graph_form!r}")
         if self.graph_form == "jraph" and self.encoder != "gin":
@@ -269,16 +283,21 @@ def loss_terms(out: Outputs, adjacency, ops, config: ModelConfig) -> dict[str, j
     """
     b, n, c = out.op_logits.shape
     target, weight = op_targets(ops, config.pad_class, c)
+    elbo = config.reduction == "elbo"
     if config.op_decoder == "softmax":
         ce = -jnp.take_along_axis(jax.nn.log_softmax(out.op_logits), target[..., None], -1)[..., 0]
-        ops_loss = jnp.sum(ce * weight) / jnp.maximum(jnp.sum(weight), 1.0)
+        denom = b if elbo else jnp.maximum(jnp.sum(weight), 1.0)
+        ops_loss = jnp.sum(ce * weight) / denom
     else:
         onehot = jax.nn.one_hot(target, c) * weight[..., None]
-        ops_loss = jnp.mean(_bce_with_logits(out.op_logits, onehot))
+        bce = _bce_with_logits(out.op_logits, onehot)
+        ops_loss = jnp.sum(bce) / b if elbo else jnp.mean(bce)
     a = jnp.asarray(adjacency, jnp.float32)
-    adj_loss = jnp.sum(_bce_with_logits(out.adj_logits, a) * upper_mask(n)[None]) / (b * n * n)
+    adj_sum = jnp.sum(_bce_with_logits(out.adj_logits, a) * upper_mask(n)[None])
+    adj_loss = adj_sum / b if elbo else adj_sum / (b * n * n)
     if config.variational:
-        kl = jnp.mean(kl_per_node(out.mu, out.log_sigma))
+        kl_nodes = kl_per_node(out.mu, out.log_sigma)
+        kl = jnp.sum(kl_nodes) / b if elbo else jnp.mean(kl_nodes)
     else:
         kl = jnp.zeros((), jnp.float32)
     loss = ops_loss + adj_loss + config.kl_weight * kl

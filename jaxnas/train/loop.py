@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -23,13 +24,27 @@ def epoch_permutation(key: jax.Array, num_examples: int, epoch: int) -> np.ndarr
     return np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), num_examples))
 
 
+@functools.lru_cache(maxsize=4)
+def _cached_permutation(key_bytes: bytes, key_dtype: str, num_examples: int, epoch: int):
+    key = np.frombuffer(key_bytes, dtype=key_dtype)
+    perm = epoch_permutation(jax.numpy.asarray(key), num_examples, epoch)
+    perm.setflags(write=False)
+    return perm
+
+
 def batch_indices(key: jax.Array, num_examples: int, batch_size: int, step: int) -> np.ndarray:
     """Indices of the examples of global ``step`` (drop-last epochs of shuffled data)."""
     per_epoch = num_examples // batch_size
     if per_epoch == 0:
         raise ValueError(f"batch size {batch_size} exceeds the {num_examples} examples")
     epoch, i = divmod(int(step), per_epoch)
-    return epoch_permutation(key, num_examples, epoch)[i * batch_size : (i + 1) * batch_size]
+    # The permutation of an epoch is drawn once and cached (drawing it costs ~0.3 s for the
+    # 423,624 NB101 cells, far more than a train step).
+    if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key):
+        key = jax.random.key_data(key)
+    raw = np.asarray(key)
+    perm = _cached_permutation(raw.tobytes(), raw.dtype.str, int(num_examples), epoch)
+    return perm[i * batch_size : (i + 1) * batch_size]
 
 
 def fit(

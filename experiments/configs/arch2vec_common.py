@@ -2,8 +2,8 @@
 ``arch2vec_nb201.py``, ``arch2vec_darts.py``).
 
 Defaults are the paper's method with the reference hyper-parameters: GIN 4 layers, hidden 128,
-latent 16, softmax op decoder, no decoder dropout, the ELBO (per-graph sums, KL weight 1); Adam 1e-3, global-norm clip 5,
-batch 32, 90/10 split. Variants are selected with
+latent 16, softmax op decoder, no decoder dropout, the ELBO (per-graph sums, KL weight 1);
+Adam 1e-3, global-norm clip 5, batch 32, 90/10 split. Variants are selected with
 ``--config=experiments/configs/arch2vec_<space>.py:<arg>`` where ``arg`` is a comma-separated
 list of:
 

@@ -12,6 +12,7 @@ from jaxnas.surrogates import compress, mean_models, metrics, noise, vae
 from jaxnas.surrogates import surrogate as sg
 
 FAST_LGB = dataclasses.replace(mean_models.FAST_LGB, num_rounds=30, num_threads=1)
+FAST_XGB = dataclasses.replace(mean_models.FAST_XGB, num_rounds=30, num_threads=1)
 
 
 def _synthetic(n=300, e=20, d=5, noise_std=0.02, seed=0):
@@ -193,6 +194,58 @@ def test_lgb_chain_fits_components_and_presets():
     assert mean_models.REFERENCE_LGB.chain
 
 
+def test_xgb_chain_fits_known_function_and_matches_sklearn_regressor_chain():
+    xgboost = pytest.importorskip("xgboost")
+    from sklearn.multioutput import RegressorChain
+    from sklearn.preprocessing import StandardScaler
+
+    x, mean, y = _synthetic()
+    z = compress.svd_encode(compress.svd_fit(y, 3), y)
+    m = mean_models.xgb_fit(x[:250], z[:250], FAST_XGB)
+    pred = mean_models.xgb_predict(m, x[250:])
+    assert pred.shape == (50, 3)
+    assert r2_score(z[250:, 0], pred[:, 0]) > 0.8
+    # The curves a - b exp(-c t) (a known function of x) are recovered through the SVD.
+    curves = compress.svd_decode(compress.svd_fit(y, 3), pred)
+    assert metrics.curve_metrics(mean[250:], curves)["avg_r2"] > 0.8
+    # The reference's construction: StandardScaler + sklearn RegressorChain(XGBRegressor).
+    ss = StandardScaler()
+    ref = RegressorChain(
+        xgboost.XGBRegressor(
+            n_estimators=FAST_XGB.num_rounds,
+            learning_rate=FAST_XGB.learning_rate,
+            max_depth=FAST_XGB.max_depth,
+            min_child_weight=FAST_XGB.min_child_weight,
+            reg_alpha=FAST_XGB.reg_alpha,
+            reg_lambda=FAST_XGB.reg_lambda,
+            tree_method="hist",
+            n_jobs=1,
+            random_state=0,
+        )
+    ).fit(x[:250], ss.fit_transform(z[:250]))
+    np.testing.assert_allclose(
+        pred, ss.inverse_transform(ref.predict(x[250:])), rtol=1e-5, atol=1e-6
+    )
+    indep = mean_models.xgb_fit(x[:250], z[:250], dataclasses.replace(FAST_XGB, chain=False))
+    assert not np.allclose(mean_models.xgb_predict(indep, x[250:])[:, 1:], pred[:, 1:])
+    # The reference as it runs: 100 rounds (XGBRegressor ignores its num_rounds), SVD-LGB's
+    # depth / learning rate / regularisation.
+    r = mean_models.REFERENCE_XGB
+    assert (r.num_rounds, r.max_depth, r.learning_rate, r.reg_lambda) == (100, 18, 0.0218, 134.5)
+    assert r.chain
+    with pytest.raises(ValueError, match="targets"):
+        mean_models.xgb_fit(x, z[:10], FAST_XGB)
+
+
+def test_xgb_missing_gives_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "xgboost", None)  # makes `import xgboost` fail
+    x, _, y = _synthetic(n=40)
+    with pytest.raises(ImportError, match=r"jaxnas\[xgboost\]"):
+        sg.fit(sg.SurrogateConfig(mean_model="xgb"), x, y, jax.random.key(0))
+
+
 def test_mlp_mean_model_overfits_small_set():
     x, mean, _ = _synthetic(n=64)
     m = mean_models.mlp_fit(
@@ -204,15 +257,23 @@ def test_mlp_mean_model_overfits_small_set():
 
 @pytest.mark.parametrize(
     "compressor,mean_model,noise_name",
-    [("svd", "lgb", "gkde"), ("svd", "mlp", "window"), ("vae", "lgb", "std")],
+    [
+        ("svd", "lgb", "gkde"),
+        ("svd", "mlp", "window"),
+        ("vae", "lgb", "std"),
+        ("svd", "xgb", "std"),
+    ],
 )
 def test_surrogate_fit_query_save_load(tmp_path, compressor, mean_model, noise_name):
+    if mean_model == "xgb":
+        pytest.importorskip("xgboost")
     x, mean, y = _synthetic()
     cfg = sg.SurrogateConfig(
         compressor=compressor,
         num_components=4,
         mean_model=mean_model,
         lgb=FAST_LGB,
+        xgb=FAST_XGB,
         mlp=mean_models.FAST_MLP,
         vae=vae.FAST_VAE,
         noise=noise_name,

@@ -78,3 +78,13 @@ def test_nb111_build_and_query(data_dir):
     assert many["valid_acc"].shape == (4,)
     with pytest.raises(ValueError, match="not one of"):
         bench.query((adj[0], ops[0]), 50)
+
+
+def test_surrogate_benchmarks_reachable_from_jaxnas_benchmarks():
+    import jaxnas.benchmarks as jb
+
+    for name in ("nlp11", "nb311", "nb111"):
+        assert hasattr(getattr(jb, name), "build"), name
+    assert jb.SurrogateCurveBenchmark is not None
+    with pytest.raises(AttributeError):
+        jb.no_such_benchmark  # noqa: B018

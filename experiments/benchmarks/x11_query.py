@@ -7,8 +7,9 @@ run) on the real curves of ``--dataset`` (``taskset``: one TaskSet task, about 9
 points; ``nlp``: the 341 NB-NLP WikiText-2 curves x 50 epochs, graph encoding + 3 early
 losses), then answers ``--num_queries`` queries (encodings drawn with replacement from the
 data) for each noise model: one batched call vs one call per architecture, with and without
-noise. Every call is timed after a warm-up (JIT compilation excluded). All numbers come from
-this run; ``<workdir>/x11_query.json`` is written atomically.
+noise. Every call is timed after a warm-up (JIT compilation excluded), in wall time and in
+CPU time of this process (on a shared, loaded machine the wall time includes waiting for the
+CPU). All numbers come from this run; ``<workdir>/x11_query.json`` is written atomically.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ _LOOP = flags.DEFINE_integer(
 )
 
 
-def _time(fn) -> float:
+def _time(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call after a warm-up call."""
     fn()  # warm-up
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def main(argv):
@@ -83,8 +85,8 @@ def main(argv):
         key = jax.random.key(1)
         for noisy in (False, True):
             tag = "noise" if noisy else "mean"
-            tb = _time(lambda s=s, noisy=noisy, key=key: sg.query(s, x, key, with_noise=noisy))
-            tl = _time(
+            tb, cb = _time(lambda s=s, noisy=noisy, key=key: sg.query(s, x, key, with_noise=noisy))
+            tl, cl = _time(
                 lambda s=s, noisy=noisy, key=key: [
                     sg.query(s, x[i], jax.random.fold_in(key, i), with_noise=noisy)
                     for i in range(n_loop)
@@ -93,6 +95,9 @@ def main(argv):
             r[f"batched_{tag}_qps"] = round(_NUM.value / tb, 1)
             r[f"one_at_a_time_{tag}_qps"] = round(n_loop / tl, 1)
             r[f"speedup_{tag}"] = round((tl / n_loop) / (tb / _NUM.value), 1)
+            # CPU time: on a loaded machine wall time also counts other processes' share.
+            r[f"batched_{tag}_cpu_ms_per_query"] = round(1e3 * cb / _NUM.value, 3)
+            r[f"one_at_a_time_{tag}_cpu_ms_per_query"] = round(1e3 * cl / n_loop, 3)
         print(cfg.name, json.dumps(r))
     print("fit seconds (SVD + LGB chain + noise):", out["fit_seconds_svd_lgb"])
     path = pathlib.Path(_WORKDIR.value) / "x11_query.json"

@@ -17,16 +17,26 @@ candidate-set abstraction, :mod:`jaxnas.search.results` (JSONL) and
 :mod:`jaxnas.search.plotting` (curves with confidence bands).
 """
 
+from jaxnas.search import hyperband, multifidelity
 from jaxnas.search.base import Searcher, Trajectory, at_budgets, run, run_seeds, seed_keys
 from jaxnas.search.bayesopt import bananas, bo, cate_dngo_ls, dngo_bo, neural_predictor
 from jaxnas.search.embedding_rl import arch2vec_rl
 from jaxnas.search.evolution import regularized_evolution
+from jaxnas.search.hyperband import run_hyperband
 from jaxnas.search.local import local_search
+from jaxnas.search.multifidelity import CurveProblem, LCEConfig, make_curve_problem, run_lce
 from jaxnas.search.policy import reinforce
 from jaxnas.search.problem import Problem, from_benchmark
 from jaxnas.search.sampling import random_search
 
 __all__ = [
+    "hyperband",
+    "multifidelity",
+    "run_hyperband",
+    "CurveProblem",
+    "LCEConfig",
+    "make_curve_problem",
+    "run_lce",
     "arch2vec_rl",
     "Problem",
     "Searcher",

@@ -133,6 +133,120 @@ def from_benchmark(
     return make(x, y, test, cost, bench.neighbours, choices, 5 if choices is not None else None)
 
 
+def benchmark_ids(bench: tabular.TabularBenchmark, kind: str) -> np.ndarray:
+    """Identifiers of the benchmark's rows of the given ``kind``.
+
+    ``'key'``: the benchmark's own keys (NB101 official hashes, NB201 arch strings);
+    ``'index'``: the space's integer index of each row (NB201: official API index; NB101:
+    position in :func:`jaxnas.spaces.nb101.enumerate_cells`; otherwise the row number).
+    """
+    if kind == "key":
+        return np.asarray(bench.keys)
+    if kind != "index":
+        raise ValueError(f"kind must be 'key' or 'index', got {kind!r}")
+    if "enumeration_index" in bench.arch:
+        return np.asarray(bench.arch["enumeration_index"], np.int64)
+    if bench.space == "nb201" and "cells" in bench.arch:
+        from jaxnas.spaces import nb201
+
+        return np.asarray(nb201.index_of(np.asarray(bench.arch["cells"])), np.int64)
+    return np.arange(bench.size, dtype=np.int64)
+
+
+def align_embeddings(ids, embeddings, row_ids, what: str = "embeddings") -> np.ndarray:
+    """Rows of ``embeddings`` reordered to match ``row_ids``.
+
+    Args:
+      ids: ``[C]`` identifier of each embedding row (ints or strings).
+      embeddings: ``[C, D]`` table.
+      row_ids: ``[N]`` identifiers wanted, in order (same kind as ``ids``).
+      what: name used in error messages (e.g. the file path).
+
+    Returns:
+      ``float32 [N, D]`` with row ``n`` the embedding of ``row_ids[n]``.
+
+    Raises:
+      ValueError: on a shape mismatch, duplicate ids, non-finite values, or when some wanted
+        id has no embedding (the message counts them and names the first few).
+    """
+    ids = np.asarray(ids)
+    emb = np.asarray(embeddings)
+    if emb.ndim != 2 or ids.ndim != 1 or len(ids) != len(emb):
+        raise ValueError(
+            f"{what}: need ids [C] and embeddings [C, D], got {ids.shape} and {emb.shape}"
+        )
+    if not np.isfinite(emb).all():
+        raise ValueError(f"{what}: embeddings contain NaN or inf")
+    key = (lambda a: a.astype(str)) if ids.dtype.kind in "US" else (lambda a: a.astype(np.int64))
+    try:
+        ids_k, want = key(ids), key(np.asarray(row_ids))
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: ids of kind {ids.dtype} cannot match the benchmark's") from None
+    uniq, first = np.unique(ids_k, return_index=True)
+    if len(uniq) != len(ids_k):
+        raise ValueError(f"{what}: {len(ids_k) - len(uniq)} duplicate ids")
+    pos = np.searchsorted(uniq, want)
+    pos_c = np.minimum(pos, len(uniq) - 1)
+    found = uniq[pos_c] == want if len(uniq) else np.zeros(len(want), bool)
+    if not found.all():
+        missing = want[~found]
+        raise ValueError(
+            f"{what}: {len(missing)} of {len(want)} benchmark rows have no embedding "
+            f"(first: {missing[:3].tolist()}); were the embeddings made for this space and id "
+            "kind?"
+        )
+    return emb[first[pos_c]].astype(np.float32)
+
+
+def embedding_table(bench: tabular.TabularBenchmark, path) -> np.ndarray:
+    """The ``[N, D]`` encoding table of a benchmark from an ``embeddings.npz`` file
+    (``ids [C]``, ``embeddings [C, D]``, as written by the arch2vec / CATE pretraining).
+
+    String ids are matched to the benchmark's keys (NB101 hashes, NB201 arch strings),
+    integer ids to the space's index (:func:`benchmark_ids` with ``kind='index'``). Every
+    benchmark row must have an embedding; extra embeddings are ignored.
+    """
+    with np.load(path, allow_pickle=False) as z:
+        if "ids" not in z.files or "embeddings" not in z.files:
+            raise ValueError(f"{path}: expected arrays 'ids' and 'embeddings', got {z.files}")
+        ids, emb = z["ids"], z["embeddings"]
+    kind = "key" if ids.dtype.kind in "US" else "index"
+    return align_embeddings(ids, emb, benchmark_ids(bench, kind), what=str(path))
+
+
+def nearest_neighbours(x, k: int, key: jax.Array, chunk: int = 1024) -> np.ndarray:
+    """The ``k`` nearest other rows of every row of ``x [N, D]`` in L2 distance.
+
+    An encoding-defined neighbourhood: with it as ``Problem.neighbours``, mutation and local
+    search perturb an architecture *in the geometry of the encoding* (for the one-hot adjacency
+    encoding the nearest rows are the fewest-edits ones; for learned embeddings, the nearest
+    embeddings), which also works on a labelled subset of a space where few one-edit
+    neighbours are labelled. Ties (e.g. rows with equal encodings) are broken at random with
+    ``key``.
+
+    Returns:
+      ``int32 [N, min(k, N - 1)]`` rows, nearest first.
+    """
+    x = np.asarray(x, np.float32)
+    n = x.shape[0]
+    k = min(int(k), n - 1)
+    if k < 1:
+        raise ValueError(f"need k >= 1 and at least 2 rows, got k={k}, N={n}")
+    sq = np.sum(x.astype(np.float64) ** 2, axis=1)
+    scale = max(float(np.sqrt(sq.max())), 1.0)
+    jitter = np.asarray(jax.random.uniform(key, (n,)), np.float64) * 1e-6 * scale**2
+    out = np.empty((n, k), np.int32)
+    for s in range(0, n, chunk):
+        e = min(s + chunk, n)
+        d = sq[s:e, None] + sq[None, :] - 2.0 * (x[s:e] @ x.T).astype(np.float64)
+        d = np.maximum(d, 0.0) + jitter[None, :]
+        d[np.arange(e - s), np.arange(s, e)] = np.inf
+        part = np.argpartition(d, k - 1, axis=1)[:, :k]
+        order = np.argsort(np.take_along_axis(d, part, 1), axis=1, kind="stable")
+        out[s:e] = np.take_along_axis(part, order, 1)
+    return out
+
+
 def evaluate(problem: Problem, index, key: jax.Array):
     """Objective, test value and cost of one run of each row in ``index`` (any shape)."""
     r = jax.random.randint(key, jnp.shape(index), 0, problem.y.shape[1])
@@ -222,6 +336,9 @@ def mutate(problem: Problem, key: jax.Array, index) -> jax.Array:
 __all__ = [
     "History",
     "Problem",
+    "align_embeddings",
+    "benchmark_ids",
+    "embedding_table",
     "evaluate",
     "from_benchmark",
     "history_add",
@@ -229,6 +346,7 @@ __all__ = [
     "history_init",
     "make",
     "mutate",
+    "nearest_neighbours",
     "sample_unvisited",
     "visited",
     "visited_table",

@@ -30,7 +30,7 @@ import numpy as np
 from jaxnas.surrogates import compress, mean_models, noise
 
 COMPRESSORS = ("svd", "vae")
-MEAN_MODELS = ("lgb", "mlp")
+MEAN_MODELS = ("lgb", "xgb", "mlp")
 NOISE_MODELS = ("std", "gkde", "window")
 
 
@@ -42,8 +42,9 @@ class SurrogateConfig:
       compressor: ``'svd'`` or ``'vae'``.
       num_components: ``k`` (the paper's 6); ``0`` chooses ``k`` with
         :func:`~jaxnas.surrogates.compress.choose_k` on the held-out curves passed to :func:`fit`.
-      mean_model: ``'lgb'`` or ``'mlp'``.
+      mean_model: ``'lgb'``, ``'xgb'`` (needs the optional ``xgboost``) or ``'mlp'``.
       lgb: LightGBM settings (:data:`~jaxnas.surrogates.mean_models.REFERENCE_LGB` default).
+      xgb: XGBoost settings (:data:`~jaxnas.surrogates.mean_models.REFERENCE_XGB` default).
       mlp: MLP settings.
       vae: VAE compressor settings.
       noise: ``'std'``, ``'gkde'`` or ``'window'``.
@@ -56,6 +57,7 @@ class SurrogateConfig:
     num_components: int = 6
     mean_model: str = "lgb"
     lgb: mean_models.LGBConfig = mean_models.REFERENCE_LGB
+    xgb: mean_models.XGBConfig = mean_models.REFERENCE_XGB
     mlp: mean_models.MLPConfig = mean_models.MLPConfig()
     vae: Any = None
     noise: str = "gkde"
@@ -131,6 +133,8 @@ def fit(
     y = np.asarray(curves, np.float64)
     if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
         raise ValueError(f"encodings [N, D] and curves [N, E] expected, got {x.shape}, {y.shape}")
+    if config.mean_model == "xgb":
+        mean_models.import_xgboost()  # fail before the (slow) compressor fit
     k_comp, k_mean = jax.random.split(key)
     k = config.num_components
     errors = None
@@ -147,6 +151,8 @@ def fit(
     z = _encode(comp, y)
     if config.mean_model == "lgb":
         mm = mean_models.lgb_fit(x, z, config.lgb)
+    elif config.mean_model == "xgb":
+        mm = mean_models.xgb_fit(x, z, config.xgb)
     else:
         mm = mean_models.mlp_fit(x, z, k_mean, config.mlp)
     nm = _fit_noise(config, comp, mm, x, y)
@@ -234,6 +240,8 @@ def _config_to_json(config: SurrogateConfig) -> dict:
 def _config_from_json(d: dict) -> SurrogateConfig:
     d = dict(d)
     d["lgb"] = mean_models.LGBConfig(**d["lgb"])
+    if "xgb" in d:  # absent in surrogates saved before the XGBoost mean model existed
+        d["xgb"] = mean_models.XGBConfig(**d["xgb"])
     m = dict(d["mlp"])
     m["hidden"] = tuple(m["hidden"])
     d["mlp"] = mean_models.MLPConfig(**m)
@@ -283,6 +291,11 @@ def save(surrogate: Surrogate, directory) -> None:
         for j, s in enumerate(mean_models.lgb_to_strings(mm)):
             _write_atomic(d / f"lgb_{j}.txt", s.encode())
         meta["lgb_boosters"] = len(mm.boosters)
+    elif isinstance(mm, mean_models.XGBModel):
+        meta["xgb_chain"] = mm.chain
+        for j, raw in enumerate(mean_models.xgb_to_bytes(mm)):
+            _write_atomic(d / f"xgb_{j}.ubj", raw)
+        meta["xgb_boosters"] = len(mm.boosters)
     else:
         arrays["x_mean"], arrays["x_std"] = mm.x_mean, mm.x_std
         meta["mlp_in"] = int(len(mm.x_mean))
@@ -322,6 +335,11 @@ def load(directory) -> Surrogate:
         strings = [(d / f"lgb_{j}.txt").read_text() for j in range(meta["lgb_boosters"])]
         mm = mean_models.lgb_from_strings(
             strings, a["y_mean"], a["y_std"], meta["lgb_chain"], config.lgb.num_threads
+        )
+    elif config.mean_model == "xgb":
+        raw = [(d / f"xgb_{j}.ubj").read_bytes() for j in range(meta["xgb_boosters"])]
+        mm = mean_models.xgb_from_bytes(
+            raw, a["y_mean"], a["y_std"], meta["xgb_chain"], config.xgb.num_threads
         )
     else:
         k = len(a["y_mean"])

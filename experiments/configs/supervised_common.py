@@ -1,0 +1,50 @@
+"""Shared pieces of the supervised-encoder configs (``supervised_nb201.py``,
+``supervised_nb101.py``): arch2vec's GIN (4 layers, hidden 128, 16-d embedding) + an MLP
+regressor on validation accuracy, Adam 1e-3, clip 5, batch 32, 90/10 split.
+
+Variant ``smoke``: a few hundred labels, a tiny model, a few steps, labelled cells exported only
+(numbers meaningless).
+"""
+
+import ml_collections
+
+
+def base_config(benchmark: str, epochs: int) -> ml_collections.ConfigDict:
+    c = ml_collections.ConfigDict()
+    c.benchmark = benchmark  # 'nb201' | 'nb101_20k'
+    c.dataset = "cifar10"  # NB201 only
+    c.metric = "valid_acc"
+    c.seed = 0
+    c.num_labels = 0  # 0: every labelled cell
+    c.train_fraction = 0.9
+    c.num_layers = 4
+    c.hidden = 128
+    c.latent = 16
+    c.head_hidden = 128
+    c.batch_size = 32
+    c.epochs = epochs
+    c.num_steps = 0
+    c.learning_rate = 1e-3
+    c.grad_clip = 5.0
+    c.log_every = 500
+    c.checkpoint_every = 5000
+    c.eval_batch_size = 1024
+    c.export = "space"  # 'space': embed every cell of the space; 'labelled': labelled cells only
+    return c
+
+
+def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collections.ConfigDict:
+    if arg == "smoke":
+        c.num_labels = 300
+        c.num_layers = 2
+        c.hidden = 16
+        c.head_hidden = 16
+        c.batch_size = 16
+        c.num_steps = 8
+        c.log_every = 4
+        c.checkpoint_every = 4
+        c.eval_batch_size = 128
+        c.export = "labelled"
+    elif arg not in (None, ""):
+        raise ValueError(f"unknown config variant {arg!r}; use '' or 'smoke'")
+    return c

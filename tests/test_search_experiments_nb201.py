@@ -1,0 +1,128 @@
+"""NB201 search with learned embeddings: id alignment, encoding-space neighbours, and a smoke
+run of the README's main job (pretrain arch2vec, then arch2vec-RL / arch2vec-BO)."""
+
+import json
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+from conftest import REPO
+
+from jaxnas.benchmarks import tabular
+from jaxnas.search import problem
+from jaxnas.spaces import nb201
+
+
+def _nb201_bench(rows):
+    cells = nb201.all_cells()[rows]
+    keys = np.asarray(nb201.all_arch_strs())[rows]
+    return tabular.make(
+        name="tiny-nb201",
+        space="nb201",
+        keys=keys,
+        metrics={"valid_acc": np.linspace(0.1, 0.9, len(rows))},
+        fidelities=(200,),
+        cost_model="queries",
+        source="test",
+        arch={"cells": cells},
+    )
+
+
+def test_align_embeddings_reorders_by_id_and_ignores_extras():
+    rng = np.random.default_rng(0)
+    ids = rng.permutation(50)
+    emb = rng.normal(size=(50, 3)).astype(np.float32)
+    want = np.array([7, 3, 41, 0])
+    out = problem.align_embeddings(ids, emb, want)
+    ref = np.stack([emb[list(ids).index(w)] for w in want])
+    np.testing.assert_array_equal(out, ref)
+    # String ids (e.g. NB101 hashes) work the same way.
+    out_s = problem.align_embeddings(ids.astype(str), emb, want.astype(str))
+    np.testing.assert_array_equal(out_s, ref)
+
+
+@pytest.mark.parametrize(
+    "ids, emb, want, match",
+    [
+        (np.arange(5), np.zeros((5, 2)), np.array([1, 9]), "1 of 2 benchmark rows have no emb"),
+        (np.array([0, 1, 1]), np.zeros((3, 2)), np.array([0]), "1 duplicate ids"),
+        (np.arange(4), np.zeros((5, 2)), np.array([0]), "need ids"),
+        (np.arange(2), np.array([[0.0], [np.nan]]), np.array([0]), "NaN"),
+    ],
+)
+def test_align_embeddings_errors(ids, emb, want, match):
+    with pytest.raises(ValueError, match=match):
+        problem.align_embeddings(ids, emb, want)
+
+
+def test_embedding_table_nb201_by_official_index(tmp_path):
+    rows = np.array([5, 100, 15624, 42])
+    bench = _nb201_bench(rows)
+    rng = np.random.default_rng(1)
+    ids = rng.permutation(15625)
+    emb = rng.normal(size=(15625, 4)).astype(np.float32)
+    path = tmp_path / "embeddings.npz"
+    np.savez(path, ids=ids, embeddings=emb)
+    x = problem.embedding_table(bench, path)
+    inv = np.argsort(ids)  # position of official index i in the file
+    np.testing.assert_array_equal(x, emb[inv[rows]])
+    np.savez(path, ids=ids[ids != 100], embeddings=emb[ids != 100])
+    with pytest.raises(
+        ValueError, match=r"1 of 4 benchmark rows have no embedding \(first: \[100\]"
+    ):
+        problem.embedding_table(bench, path)
+    np.savez(path, ids=ids, other=emb)
+    with pytest.raises(ValueError, match="expected arrays 'ids' and 'embeddings'"):
+        problem.embedding_table(bench, path)
+
+
+def test_nearest_neighbours_matches_brute_force():
+    x = np.random.default_rng(2).normal(size=(300, 6)).astype(np.float32)
+    nn = problem.nearest_neighbours(x, 5, jax.random.key(0), chunk=64)
+    d = ((x[:, None] - x[None]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    np.testing.assert_array_equal(nn, np.argsort(d, axis=1)[:, :5])
+    # Duplicated rows: ties are broken at random, never the row itself.
+    xd = np.repeat(np.eye(3, dtype=np.float32), 4, axis=0)
+    nd = problem.nearest_neighbours(xd, 3, jax.random.key(1))
+    assert (nd != np.arange(12)[:, None]).all()
+    assert (xd[nd] == xd[:, None]).all()
+
+
+def test_main_job_smoke_pretrains_and_runs_arch2vec_methods(tmp_path, data_dir):
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "experiments.nb201_search",
+            "--config=experiments/configs/search_nb201.py:smoke",
+            "--config.methods=('rs','arch2vec_rl','arch2vec_bo')",
+            "--pretrain",
+            "--pretrain_config=experiments/configs/arch2vec_nb201.py:smoke",
+            "--pretrain_config.num_cells=0",
+            "--pretrain_config.eval_batch_size=2048",
+            f"--data_dir={data_dir}",
+            f"--workdir={tmp_path}",
+            "--nodownload",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "arch2vec pretrained on NB201" in r.stdout
+    assert "| cifar10 | arch2vec-BO | 2 |" in r.stdout and "91.41+-0.22" in r.stdout
+    assert "| cifar10 | arch2vec-RL | 2 |" in r.stdout and "91.32+-0.42" in r.stdout
+    with np.load(tmp_path / "arch2vec_nb201" / "embeddings.npz") as z:
+        assert z["embeddings"].shape == (15625, 16)
+    rows = [json.loads(s) for s in (tmp_path / "nb201_search.jsonl").read_text().splitlines()]
+    assert {r["algorithm"] for r in rows} == {"RS", "arch2vec-RL", "arch2vec-BO"}
+    assert {r["encoding"] for r in rows} == {"none", "arch2vec"}
+    for row in rows:
+        q = row["queried"]
+        assert len(q) == 12 and len(set(q)) == 12  # never re-queries; all inside the space
+        assert all(0 <= i < 15625 for i in q)
+    assert (tmp_path / "nb201_search_regret.svg").stat().st_size > 0

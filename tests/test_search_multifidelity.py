@@ -1,0 +1,237 @@
+"""LCE wrapper, Hyperband and BOHB on a tiny synthetic curve benchmark with known curves."""
+
+import copy
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from jaxnas.predictors import lcsvr
+from jaxnas.search import base, evolution, sampling
+from jaxnas.search import hyperband as hb
+from jaxnas.search import multifidelity as mf
+
+N, E = 60, 27
+# Shared searcher objects: run_lce compiles their vmapped ask / tell once per object.
+RS = sampling.random_search()
+REA = evolution.regularized_evolution(5, 3)
+
+
+@pytest.fixture(scope="module")
+def cp():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.5, 0.95, N)
+    tau = rng.uniform(1.0, 8.0, N)
+    e = np.arange(1, E + 1)
+    curves = a[:, None] * (1.0 - np.exp(-e[None, :] / tau[:, None]))
+    x = np.stack([a, tau / 8.0, rng.uniform(size=N)], axis=1)
+    full = rng.uniform(100.0, 1000.0, N)
+    return mf.make_curve_problem(
+        x, curves, e, full, higher_is_better=True, test=curves[:, -1] - 0.01, name="toy"
+    )
+
+
+def test_make_curve_problem_and_knn(cp):
+    assert cp.bounded and cp.sign == 1.0 and cp.e_max == E
+    np.testing.assert_allclose(np.asarray(cp.problem.y)[:, 0], cp.curves[:, -1], rtol=1e-6)
+    x = np.asarray(cp.problem.x, np.float64)
+    d = ((x[:, None] - x[None]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    nb = np.asarray(cp.problem.neighbours)
+    np.testing.assert_array_equal(nb[:, 0], d.argmin(1))
+    assert not np.any(nb == np.arange(N)[:, None])
+    with pytest.raises(ValueError, match="finite"):
+        mf.make_curve_problem(x, np.full((N, E), np.nan), range(1, E + 1), np.ones(N),
+                              higher_is_better=True)  # fmt: skip
+    with pytest.raises(ValueError, match="full_time"):
+        mf.make_curve_problem(x, cp.curves, range(1, E + 1), -np.ones(N), higher_is_better=True)
+
+
+def test_plain_run_reproduces_single_fidelity_runner(cp):
+    q, seeds = 20, [3, 4]
+    cfg = mf.LCEConfig(e_few=3, max_history=64, max_rounds=q)
+    trajs = mf.run_lce(REA, cp, seeds, 1e12, cfg, None)
+    ref = base.run_seeds(REA, cp.problem, base.seed_keys(seeds), q)
+    for r, t in enumerate(trajs):
+        np.testing.assert_array_equal(t["index"], np.asarray(ref.index[r]))
+        np.testing.assert_allclose(t["cost"], cp.full_time[t["index"]])
+        np.testing.assert_allclose(t["cum_cost"], np.asarray(ref.cum_cost[r]), rtol=1e-5)
+        np.testing.assert_allclose(t["best_y"], np.asarray(ref.best_y[r]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("resume", [True, False])
+def test_lce_budget_accounting_and_history(cp, resume):
+    e_few, budget = 5, 5_000.0
+    cfg = mf.LCEConfig(e_few=e_few, top_n=30.0, num_full_init=4, max_history=64, resume=resume)
+    seeds = [0, 1, 2]
+    trajs, state = mf.run_lce(
+        RS, cp, seeds, budget, cfg, mf.last_value_extrapolator(),
+        return_state=True,
+    )  # fmt: skip
+    for r, t in enumerate(trajs):
+        full, idx, cost = t["full"], t["index"], t["cost"]
+        ft = cp.full_time[idx]
+        # Direct full trainings first, then partial ones and continuations.
+        assert full[:4].all() and not full[4]
+        np.testing.assert_allclose(cost[:4], ft[:4])
+        later = np.arange(len(idx)) >= 4
+        np.testing.assert_allclose(cost[later & ~full], ft[later & ~full] * e_few / E)
+        cont = (E - e_few) / E if resume else 1.0
+        np.testing.assert_allclose(cost[later & full], ft[later & full] * cont)
+        np.testing.assert_array_equal(t["epoch"], np.where(full, E, e_few))
+        for q in np.flatnonzero(later & full):  # every continuation was trained partially first
+            assert q > 0 and idx[q] in idx[:q][~full[:q]]
+        np.testing.assert_allclose(t["cum_cost"], np.cumsum(cost))
+        # The run stops in the first round that reaches the budget.
+        assert t["cum_cost"][-1] >= budget and t["cum_cost"][-2 - full[-1]] < budget + 1e-9
+        # Only fully trained rows reach the wrapped algorithm's history, in order.
+        h = state.history
+        told = np.asarray(h.index[r])[np.asarray(h.mask[r])]
+        np.testing.assert_array_equal(told, idx[full])
+        np.testing.assert_allclose(np.asarray(h.y[r])[: len(told)], cp.curves[told, -1], 1e-6)
+        # A rejected row is never trained again.
+        part = idx[~full & later]
+        assert len(np.unique(part)) == len(part)
+        # The incumbent comes from full trainings only.
+        best = np.maximum.accumulate(np.where(full, t["value"], -np.inf))
+        np.testing.assert_allclose(t["best_y"], best)
+        # Promotion rule (one candidate per round): promoted iff the last value beats the
+        # 70th percentile of the fully trained values so far.
+        for q in np.flatnonzero(later & ~full):
+            thr = np.percentile(cp.curves[idx[:q][full[:q]], -1], 70)
+            promoted = q + 1 < len(idx) and full[q + 1] and idx[q + 1] == idx[q]
+            if q + 1 < len(idx):
+                assert promoted == (cp.curves[idx[q], e_few - 1] > thr)
+
+
+def test_oracle_wrapper_finds_optimum(cp):
+    cfg = mf.LCEConfig(e_few=3, top_n=20.0, num_full_init=3, max_history=64)
+    budget = 0.3 * cp.full_time.sum()
+    seeds = [0, 1, 2]
+    trajs = mf.run_lce(RS, cp, seeds, budget, cfg, mf.oracle_extrapolator(cp))
+    at = mf.at_budgets(trajs, [budget])
+    np.testing.assert_allclose(at["best_y"][:, 0], cp.optimum)
+    # Plain RS with the same budget trains every row fully and misses it for some seed.
+    plain = mf.run_lce(RS, cp, seeds, budget, cfg, None)
+    assert np.min(mf.at_budgets(plain, [budget])["best_y"][:, 0]) < cp.optimum
+    rows = mf.to_rows(trajs, cp, algorithm="RS-oracle", seeds=seeds, budget=budget)
+    assert rows[0]["final_regret"] == pytest.approx(0.0, abs=1e-12)
+    assert rows[0]["num_full"] + rows[0]["num_partial"] == rows[0]["num_queries"]
+
+
+def test_lcsvr_wrapper_runs(cp):
+    # Four asks per round, extrapolated together; exactly num_full_init direct trainings.
+    cfg = mf.LCEConfig(e_few=5, num_full_init=6, max_history=64, asks_per_round=4)
+    ext = mf.lcsvr_extrapolator(lcsvr.LcSVRConfig(n_iter=5), refit_every=3)
+    trajs = mf.run_lce(REA, cp, [0, 1], 15_000.0, cfg, ext)
+    for t in trajs:
+        direct = t["full"] & np.isclose(t["cost"], cp.full_time[t["index"]])
+        assert direct.sum() == 6 and direct[:6].all() and not t["full"][6]
+        assert (~t["full"]).sum() > 0 and t["cum_cost"][-1] >= 15_000.0
+
+
+def test_bracket_schedule_matches_hyperband_paper():
+    # Li et al. (2018), Table 1: R = 81, eta = 3.
+    got = hb.bracket_schedule(81, 1, 3)
+    want = [
+        [(81, 1), (27, 3), (9, 9), (3, 27), (1, 81)],
+        [(34, 3), (11, 9), (3, 27), (1, 81)],
+        [(15, 9), (5, 27), (1, 81)],
+        [(8, 27), (2, 81)],
+        [(5, 81)],
+    ]
+    assert [[(n, round(r, 9)) for n, r in b] for b in got] == want
+    for b in hb.bracket_schedule(50, 1, 3):  # n_i and r_i formulas for a non-power budget
+        s = len(b) - 1
+        n = math.ceil(4 / (s + 1) * 3**s)
+        assert [x[0] for x in b] == [math.floor(n / 3**i) for i in range(s + 1)]
+        np.testing.assert_allclose([x[1] for x in b], [50 * 3.0 ** (i - s) for i in range(s + 1)])
+    assert hb.snap(1.85, range(1, 51)) == 2 and hb.snap(16.7, range(1, 51)) == 17
+
+
+def test_hyperband_first_bracket_exact(cp):
+    trajs = hb.run_hyperband(cp, [0], 1e9, hb.HyperbandConfig(max_brackets=1))
+    t = trajs[0]
+    # s_max = 3 on 27 epochs: 27 configs at 1 epoch, 9 at 3, 3 at 9, 1 at 27.
+    np.testing.assert_array_equal(t["epoch"], [1] * 27 + [3] * 9 + [9] * 3 + [27])
+    idx, prev = t["index"], {}
+    for q, (row, e) in enumerate(zip(idx, t["epoch"], strict=True)):
+        assert t["cost"][q] == pytest.approx(cp.full_time[row] * (e - prev.get(row, 0)) / E)
+        prev[row] = e
+    # Each rung keeps the best of the previous one.
+    r0, r1 = idx[:27], idx[27:36]
+    np.testing.assert_array_equal(np.sort(r1), np.sort(r0[np.argsort(-cp.curves[r0, 0])[:9]]))
+    assert t["full"].sum() == 1 and t["best_y"][-1] == cp.curves[idx[-1], -1]
+
+
+def test_kde_against_hand_computation():
+    data = np.array([[0.2], [0.6]])
+    bw = hb.kde_bandwidth(data)
+    np.testing.assert_allclose(bw, 1.06 * 0.2 * 2 ** (-1 / 5))
+    x = np.array([[0.4]])
+    hand = 0.5 * (stats.norm.pdf(0.4, 0.2, bw[0]) + stats.norm.pdf(0.4, 0.6, bw[0]))
+    np.testing.assert_allclose(hb.kde_pdf(x, data, bw), [hand])
+    d2 = np.array([[0.1, 0.9], [0.5, 0.5], [0.3, 0.2]])
+    b2 = np.array([0.1, 0.3])
+    pt = np.array([[0.3, 0.6]])
+    hand2 = np.mean([stats.norm.pdf(0.3, r[0], 0.1) * stats.norm.pdf(0.6, r[1], 0.3) for r in d2])
+    np.testing.assert_allclose(hb.kde_pdf(pt, d2, b2), [hand2])
+    assert hb.kde_bandwidth(np.array([[0.5], [0.5]]))[0] == 1e-3  # min_bandwidth
+
+
+def test_bohb_model_split_and_sampling():
+    rng = np.random.default_rng(0)
+    z = rng.uniform(size=(40, 2))
+    vals = rng.normal(size=30)
+    obs = {27: (list(range(30)), list(vals)), 3: (list(range(35)), list(rng.normal(size=35)))}
+    cfg = hb.BOHBConfig()
+    model = hb.fit_kde_model(obs, z, cfg)
+    # d = 2: min_points 3; n_good = max(3, 15 * 30 // 100) = 4; n_bad = max(3, 85 * 30 // 100).
+    order = np.argsort(-vals)
+    assert model.epoch == 27
+    np.testing.assert_array_equal(model.good, z[order[:4]])
+    np.testing.assert_array_equal(model.bad, z[order[4:29]])
+    assert hb.fit_kde_model({27: ([0, 1, 2, 3], [0.0] * 4)}, z, cfg) is None
+    # Samples around one good point: a truncated normal of scale 3 * bw on [0, 1].
+    one = hb.KDEModel(np.array([[0.3, 0.9]]), model.bad, np.array([0.05, 0.1]), model.bw_bad, 27)
+    v = hb.sample_vectors(np.random.default_rng(1), one, 20_000, 3.0)
+    for k, (m, s) in enumerate([(0.3, 0.15), (0.9, 0.3)]):
+        ref = stats.truncnorm(-m / s, (1 - m) / s, loc=m, scale=s)
+        assert abs(v[:, k].mean() - ref.mean()) < 0.01 and abs(v[:, k].std() - ref.std()) < 0.01
+    assert v.min() >= 0 and v.max() <= 1
+    # propose = the snapped sample minimising g / l.
+    cfg0 = hb.BOHBConfig(random_fraction=0.0, num_samples=16)
+    r1 = np.random.default_rng(5)
+    r2 = copy.deepcopy(r1)
+    got = hb.propose(r1, model, z, cfg0)
+    r2.random()
+    vv = hb.sample_vectors(r2, model, 16, 3.0)
+    rows = np.argmin(((vv[:, None] - z[None]) ** 2).sum(-1), 1)
+    ratio = np.maximum(hb.kde_pdf(z[rows], model.bad, model.bw_bad), 1e-32) / np.maximum(
+        hb.kde_pdf(z[rows], model.good, model.bw_good), 1e-32
+    )
+    assert got == rows[np.argmin(ratio)]
+
+
+def test_bohb_and_hyperband_runs(cp):
+    budget = 0.6 * cp.full_time.sum()
+    bohb = hb.BOHBConfig(num_components=2, min_points_in_model=3)
+    for cfg in (None, bohb):
+        trajs = hb.run_hyperband(cp, [0, 1], budget, bohb=cfg)
+        for t in trajs:
+            assert t["cum_cost"][-1] >= budget and t["cum_cost"][-2] < budget
+            assert t["full"].any()
+        regret = cp.optimum - mf.at_budgets(trajs, [budget])["best_y"][:, 0]
+        assert np.all(regret >= 0) and np.all(regret < 0.2)
+
+
+def test_bad_config_is_rejected(cp):
+    with pytest.raises(ValueError, match="e_few"):
+        mf.run_lce(RS, cp, [0], 1.0, mf.LCEConfig(e_few=E), None)
+    with pytest.raises(ValueError, match="not a curve point"):
+        mf.run_lce(RS, cp, [0], 1.0, mf.LCEConfig(e_few=40), None)
+    with pytest.raises(ValueError, match="top_n"):
+        mf.run_lce(RS, cp, [0], 1.0, mf.LCEConfig(e_few=3, top_n=0), None)
+    with pytest.raises(ValueError, match="r_min"):
+        hb.bracket_schedule(10, 20)

@@ -80,7 +80,9 @@ def make_searcher(name: str, c) -> base.Searcher:
     if name == "rs":
         return sampling.random_search()
     if name == "rea":
-        return evolution.regularized_evolution(c.rea.population_size, c.rea.sample_size)
+        return evolution.regularized_evolution(
+            c.rea.population_size, c.rea.sample_size, c.rea.get("avoid_repeats", False)
+        )
     if name == "ls":
         return local.local_search(c.ls.num_init)
     if name == "neural_predictor":

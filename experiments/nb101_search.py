@@ -85,7 +85,9 @@ def jobs(c, emb: dict[str, str]):
         if m == "rs":
             out.append(("RS", sampling.random_search(), None, c.seeds))
         elif m == "rea":
-            s = evolution.regularized_evolution(c.rea.population_size, c.rea.sample_size)
+            s = evolution.regularized_evolution(
+                c.rea.population_size, c.rea.sample_size, c.rea.get("avoid_repeats", False)
+            )
             out.append(("REA", s, None, c.seeds))
         elif m == "rl":
             for name in emb:

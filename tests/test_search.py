@@ -184,3 +184,32 @@ def test_arch2vec_rl_on_a_hand_made_embedding():
         changed = not np.allclose(st.params["out_w"], p0["out_w"])
         assert changed == (t == 4), t
     assert int(st.pos) == 0 and int(st.count) == 5
+
+
+def test_mutate_with_history_prefers_unvisited_neighbours():
+    prob, _ = toy_problem()
+    parent = 5
+    nbs = np.asarray(prob.neighbours[parent])
+    h = P.history_init(16)
+    for j in nbs[:-1]:  # all neighbours but the last visited
+        h = P.history_add(h, jnp.asarray([j], jnp.int32), jnp.asarray([0.0]))
+    keys = jax.random.split(jax.random.key(0), 64)
+    with_h = jax.vmap(lambda k: P.mutate(prob, k, parent, h))(keys)
+    assert (np.asarray(with_h) == nbs[-1]).all()
+    without = np.asarray(jax.vmap(lambda k: P.mutate(prob, k, parent))(keys))
+    assert np.isin(without, nbs).all() and len(set(without.tolist())) > 1
+    h = P.history_add(h, jnp.asarray([nbs[-1]], jnp.int32), jnp.asarray([0.0]))
+    all_seen = np.asarray(jax.vmap(lambda k: P.mutate(prob, k, parent, h))(keys))
+    assert np.isin(all_seen, nbs).all()  # every neighbour visited: any neighbour
+
+
+def test_rea_avoid_repeats_never_repeats_on_the_toy():
+    prob, y = toy_problem()
+    s = search.regularized_evolution(population_size=10, sample_size=5, avoid_repeats=True)
+    traj = base.run_seeds(s, prob, base.seed_keys(range(8)), 43)
+    _check(traj, prob, y, "rea", 43, 8)
+    idx = np.asarray(traj.index)
+    plain = np.asarray(runs("rea").index)
+    repeats = np.mean([43 - len(set(r.tolist())) for r in idx])
+    assert repeats < np.mean([43 - len(set(r.tolist())) for r in plain])
+    assert repeats <= 0.5  # 12 neighbours per row: an unvisited one nearly always exists

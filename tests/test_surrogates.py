@@ -316,3 +316,31 @@ def test_choose_k_in_fit_and_refit_noise():
     with pytest.raises(ValueError, match="noise"):
         sg.SurrogateConfig(noise="laplace")
     assert sg.SurrogateConfig(noise="window").name == "SVD-LGB-window"
+
+
+def test_value_range_bounds_heavy_tailed_noise_and_survives_save_load(tmp_path):
+    """Accuracy-like curves near 1 with a few failed runs (chance accuracy at one point, as
+    NB101's separate budgets): GKDE redraws those large residuals, so unbounded draws leave
+    [0, 1]; with value_range every answer stays inside, and in-range values are unchanged."""
+    rng = np.random.default_rng(0)
+    x, mean, _ = _synthetic(n=400, e=8)
+    y = np.clip(mean + 0.15, 0.0, 0.99) + 0.005 * rng.standard_normal(mean.shape)
+    failed = rng.choice(400, 20, replace=False)
+    y[failed, rng.integers(0, 8, 20)] = 0.1
+    base = sg.SurrogateConfig(num_components=3, lgb=FAST_LGB, noise="gkde")
+    free = sg.fit(base, x, y, jax.random.key(0))
+    draws = sg.sample_curves(free, x[:50], jax.random.key(1), 40)
+    assert draws.max() > 1.0  # the failure the bound exists for
+    bounded = free._replace(config=dataclasses.replace(base, value_range=(0.0, 1.0)))
+    b = sg.sample_curves(bounded, x[:50], jax.random.key(1), 40)
+    assert b.min() >= 0.0 and b.max() <= 1.0
+    inside = (draws >= 0.0) & (draws <= 1.0)
+    np.testing.assert_array_equal(b[inside], draws[inside])
+    q = sg.query(bounded, x[:50], jax.random.key(2))
+    assert q.min() >= 0.0 and q.max() <= 1.0
+    sg.save(bounded, tmp_path / "b")
+    loaded = sg.load(tmp_path / "b")
+    assert loaded.config.value_range == (0.0, 1.0)
+    np.testing.assert_array_equal(sg.query(loaded, x[:50], jax.random.key(2)), q)
+    with pytest.raises(ValueError, match="low < high"):
+        sg.SurrogateConfig(value_range=(1.0, 0.0))

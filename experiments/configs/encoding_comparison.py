@@ -78,7 +78,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.max_rows = 0  # > 0: search only the first max_rows cells (smoke tests)
     c.knn = 10  # perturbation neighbourhood size in encoding space
     c.pad_widths = (64, 364)  # encodings are zero-padded to the smallest width >= D
-    c.rea = ml_collections.ConfigDict({"population_size": 20, "sample_size": 10})
+    c.rea = ml_collections.ConfigDict(
+        {"population_size": 20, "sample_size": 10, "avoid_repeats": False}
+    )  # avoid_repeats: mutate to unvisited neighbours (the references do not)
     c.ls = ml_collections.ConfigDict({"num_init": 1})
     c.np = ml_collections.ConfigDict(
         {"num_init": 20, "batch_size": 10, "hidden": (32, 32), "num_epochs": 200}

@@ -58,7 +58,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     # geometry; 'edit' = the benchmark's one-edit neighbours (sparse in the 20k subset).
     c.neighbours = "knn"
     c.knn = 10
-    c.rea = ml_collections.ConfigDict({"population_size": 20, "sample_size": 10})
+    c.rea = ml_collections.ConfigDict(
+        {"population_size": 20, "sample_size": 10, "avoid_repeats": False}
+    )  # avoid_repeats: mutate to unvisited neighbours (the references do not)
     c.rl = ml_collections.ConfigDict(
         {"episode_length": 16, "hidden": 128, "learning_rate": 0.01, "baseline": 0.95}
     )

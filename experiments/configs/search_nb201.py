@@ -68,7 +68,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.bo_seeds = 20  # model-based methods are ~1000x costlier per run on CPU
     c.seed_chunk = 500  # seeds vmapped at once
     c.encoding = "adjacency_one_hot"  # BO's encoding table (or 'file:<path.npy>', [15625, D])
-    c.rea = ml_collections.ConfigDict({"population_size": 20, "sample_size": 10})
+    c.rea = ml_collections.ConfigDict(
+        {"population_size": 20, "sample_size": 10, "avoid_repeats": False}
+    )  # avoid_repeats: mutate to unvisited neighbours (the references do not)
     c.reinforce = ml_collections.ConfigDict(
         {"learning_rate": 0.01, "ema_momentum": 0.9, "reward_scale": 100.0}
     )

@@ -317,17 +317,28 @@ def sample_unvisited(key: jax.Array, problem: Problem, h: History, tries: int = 
     return cand[jnp.argmin(seen)]
 
 
-def mutate(problem: Problem, key: jax.Array, index) -> jax.Array:
+def mutate(problem: Problem, key: jax.Array, index, history: History | None = None) -> jax.Array:
     """A random one-edit neighbour of ``index`` inside the candidate set (a uniformly random
-    row where ``index`` has no neighbour in it)."""
+    row where ``index`` has no neighbour in it).
+
+    With ``history``, neighbours not yet queried are preferred: a visited neighbour is chosen
+    only when all of them were visited (then, with no neighbours at all, an unvisited random
+    row). ``index`` must be a scalar in that case.
+    """
     k_nb, k_rand = jax.random.split(key)
-    fallback = jax.random.randint(k_rand, jnp.shape(index), 0, problem.size)
+    if history is None:
+        fallback = jax.random.randint(k_rand, jnp.shape(index), 0, problem.size)
+    else:
+        fallback = sample_unvisited(k_rand, problem, history)
     nb = problem.neighbours
     if nb.shape[1] == 0:
         return fallback
     row = nb[index]
     valid = row >= 0
     g = jax.random.gumbel(k_nb, row.shape)
+    if history is not None:  # unvisited neighbours first: +1 on the Gumbel scores' tier
+        fresh = valid & ~visited(history, row)
+        g = jnp.where(fresh, g + 1e6, g)
     pick = jnp.argmax(jnp.where(valid, g, -jnp.inf), axis=-1)
     chosen = jnp.take_along_axis(row, pick[..., None], axis=-1)[..., 0]
     return jnp.where(valid.any(-1), chosen, fallback)

@@ -32,8 +32,12 @@ def build(
     key: jax.Array | None = None,
     kl_samples: int = 100,
     download: bool = True,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
 ) -> tuple[SurrogateCurveBenchmark, dict]:
     """Fits NB111-4 and evaluates it (test split; KL on the held-out NB101-EC cells).
+
+    ``value_range`` (default ``(0, 1)``) overrides ``config.value_range``: every answer, mean or
+    noisy, is clipped to it; ``None`` keeps ``config``'s.
 
     Returns:
       ``(benchmark, report)`` as :func:`jaxnas.surrogates.nlp11.build`, plus ``avg_kl`` /
@@ -42,6 +46,8 @@ def build(
     from jaxnas.surrogates import metrics
 
     config = sg.SurrogateConfig() if config is None else config
+    if value_range is not None:  # accuracies are fractions: noisy draws must stay in [0, 1]
+        config = dataclasses.replace(config, value_range=tuple(value_range))
     if config.num_components > 3:
         config = dataclasses.replace(config, num_components=3)
     d = datasets.nb111_4(data_dir, download=download)

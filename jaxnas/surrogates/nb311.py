@@ -13,6 +13,8 @@ predicted runtime at epoch 98. Needs ``onnxruntime`` (``pip install 'jaxnas[onnx
 
 from __future__ import annotations
 
+import dataclasses
+
 import jax
 import numpy as np
 
@@ -94,8 +96,12 @@ def build(
     noise_std: float = NOISE_STD,
     key: jax.Array | None = None,
     download: bool = True,
+    value_range: tuple[float, float] | None = (0.0, 1.0),
 ) -> tuple[SurrogateCurveBenchmark, dict]:
     """Fits NB311-YAHPO (see module docstring) and evaluates it on its test split.
+
+    ``value_range`` (default ``(0, 1)``) overrides ``config.value_range``: every answer, mean or
+    noisy, is clipped to it; ``None`` keeps ``config``'s.
 
     Returns:
       ``(benchmark, report)`` as :func:`jaxnas.surrogates.nlp11.build`; the report adds the
@@ -104,6 +110,8 @@ def build(
     from jaxnas.surrogates import metrics
 
     config = sg.SurrogateConfig() if config is None else config
+    if value_range is not None:  # accuracies are fractions: noisy draws must stay in [0, 1]
+        config = dataclasses.replace(config, value_range=tuple(value_range))
     d, runs = yahpo_curves(data_dir, num_archs, seed, noise_std, download=download)
     key = jax.random.key(seed) if key is None else key
     bench, report = curve_benchmark.fit_and_report(

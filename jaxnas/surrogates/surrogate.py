@@ -51,6 +51,11 @@ class SurrogateConfig:
       gkde_reference_clip: reproduce the reference's clip to [-3, 3] and halving of GKDE samples.
       window: sliding-window width in epochs.
       window_ridge: ridge penalty of the sliding-window std model.
+      value_range: ``(low, high)`` bounds of the metric (e.g. ``(0, 1)`` for accuracies as
+        fractions): query answers -- mean and noisy curves -- are clipped to it. ``None`` (the
+        default, as the reference) leaves them unbounded. Residuals of heavy-tailed data (an
+        NB101 budget whose run failed at chance accuracy) otherwise give noisy draws outside
+        the metric's range (NB111-4: 0.5% of draws above 1, up to 1.31).
     """
 
     compressor: str = "svd"
@@ -64,8 +69,14 @@ class SurrogateConfig:
     gkde_reference_clip: bool = False
     window: int = 5
     window_ridge: float = 1.0
+    value_range: tuple[float, float] | None = None
 
     def __post_init__(self):
+        if self.value_range is not None:
+            lo, hi = (float(v) for v in self.value_range)
+            if not lo < hi:
+                raise ValueError(f"value_range={self.value_range!r}: need low < high")
+            object.__setattr__(self, "value_range", (lo, hi))
         for field, allowed in (
             ("compressor", COMPRESSORS),
             ("mean_model", MEAN_MODELS),
@@ -212,6 +223,7 @@ def query(
             raise ValueError("query(..., with_noise=True) needs a PRNG key")
         feats = np.concatenate([x, comps], axis=1) if surrogate.config.noise == "window" else None
         out = out + noise.sample(surrogate.noise_model, key, len(x), feats)
+    out = _bound(surrogate.config, out)
     return out[0] if single else out
 
 
@@ -225,7 +237,13 @@ def sample_curves(surrogate: Surrogate, encodings, key: jax.Array, num: int) -> 
     if surrogate.config.noise == "window":
         feats = np.repeat(np.concatenate([x, comps], axis=1), num, axis=0)
     eps = noise.sample(surrogate.noise_model, key, b * num, feats)
-    return mean[:, None, :] + eps.reshape(b, num, e)
+    return _bound(surrogate.config, mean[:, None, :] + eps.reshape(b, num, e))
+
+
+def _bound(config: SurrogateConfig, curves: np.ndarray) -> np.ndarray:
+    if config.value_range is None:
+        return curves
+    return np.clip(curves, *config.value_range)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -249,6 +267,8 @@ def _config_from_json(d: dict) -> SurrogateConfig:
         from jaxnas.surrogates import vae
 
         d["vae"] = vae.VAEConfig(**vae.config_from_json(d["vae"]))
+    if d.get("value_range") is not None:
+        d["value_range"] = tuple(d["value_range"])
     return SurrogateConfig(**d)
 
 

@@ -62,6 +62,7 @@ LABEL = {
     "neural_predictor": "NP",
     "gp_bo": "GP-BO",
     "dngo_bo": "DNGO-BO",
+    "dngo_ls": "DNGO-LS",
 }
 ENCODING_LABEL = {
     "adjacency_one_hot": "adjacency one-hot",
@@ -101,6 +102,17 @@ def make_searcher(name: str, c) -> base.Searcher:
         return bayesopt.dngo_bo(
             num_init=d.num_init,
             batch_size=d.batch_size,
+            hidden=tuple(d.hidden),
+            num_epochs=d.num_epochs,
+            mlp_batch_size=d.mlp_batch,
+        )
+    if name == "dngo_ls":  # CATE's DNGO-LS: BO + local search in encoding space, restarts
+        d = c.dngo_ls
+        return bayesopt.cate_dngo_ls(
+            num_init=d.num_init,
+            batch_size=d.batch_size,
+            ls_k=d.ls_k,
+            restart_after=d.restart_after,
             hidden=tuple(d.hidden),
             num_epochs=d.num_epochs,
             mlp_batch_size=d.mlp_batch,

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import REPO
 
 
@@ -43,3 +44,17 @@ def test_encoding_comparison_smoke(tmp_path, data_dir):
         q = row["queried"]
         assert len(q) == 20 and all(0 <= i < 2000 for i in q)
     assert (tmp_path / "encoding_comparison_regret.png").stat().st_size > 0
+
+
+@pytest.mark.filterwarnings("ignore:the load_module:DeprecationWarning")
+def test_every_subroutine_builds_from_the_config():
+    from experiments import encoding_comparison as ec  # defines its absl flags on import
+    from experiments.configs import encoding_comparison as cfg
+
+    c = cfg.get_config("smoke")
+    for name in ec.LABEL:
+        s = ec.make_searcher(name, c)
+        assert s.batch_size >= 1
+    assert ec.make_searcher("dngo_ls", c).batch_size == c.dngo_ls.batch_size + c.dngo_ls.ls_k
+    with pytest.raises(ValueError, match="unknown subroutine"):
+        ec.make_searcher("bohb", c)

@@ -19,7 +19,9 @@ continuous, truncated path (first 40 paths, one-hot), and the learned ones from
 ``experiments/pretrain_arch2vec.py`` / ``experiments/pretrain_cate.py``; rows aligned by id;
 an encoding whose path is empty is skipped with a note). Subroutines: RS, REA (population 20,
 sample 10), LS, neural predictor (one MLP, top-10 per round), GP-BO and DNGO-BO (EI, top-5 per
-round, 16 random initial queries).
+round, 16 random initial queries); opt-in ``dngo_ls``: CATE's DNGO-LS (DNGO-BO's top-5 plus,
+for each of the 5 best rows since the last restart, its nearest unvisited row in the encoding;
+restart after 20 rounds without improvement), e.g. ``--config.subroutines="('dngo_ls',)"``.
 
 How this differs from CATE's table: (1) the search runs within the 20,001 labelled cells of
 NB101-20k (a hash-random 4.7% subset of the space), so it reports the incumbent's *validation*
@@ -91,6 +93,17 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.dngo = ml_collections.ConfigDict(
         {"num_init": 16, "batch_size": 5, "hidden": (128,), "num_epochs": 100, "mlp_batch": 10}
     )
+    c.dngo_ls = ml_collections.ConfigDict(
+        {
+            "num_init": 16,
+            "batch_size": 5,
+            "ls_k": 5,
+            "restart_after": 20,
+            "hidden": (128,),
+            "num_epochs": 100,
+            "mlp_batch": 10,
+        }
+    )
     if arg == "smoke":
         c.encodings = ("adjacency_one_hot",)
         c.subroutines = ("rs", "ls", "dngo_bo")
@@ -107,6 +120,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         c.dngo.num_init = 10
         c.dngo.hidden = (8,)
         c.dngo.num_epochs = 3
+        c.dngo_ls.num_init = 10
+        c.dngo_ls.hidden = (8,)
+        c.dngo_ls.num_epochs = 3
     elif arg not in (None, ""):
         raise ValueError(f"unknown config variant {arg!r}; use '' or 'smoke'")
     return c

@@ -61,6 +61,10 @@ def test_nb311_build_query_save_load(nb311_built, tmp_path):
     )
 
 
+def bench_x(ec):
+    return curve_benchmark.nb101_encoding(ec.arch["adjacency"], ec.arch["ops"])
+
+
 @pytest.mark.slow
 def test_nb111_build_and_query(data_dir):
     from jaxnas.benchmarks import builtin
@@ -78,6 +82,10 @@ def test_nb111_build_and_query(data_dir):
     assert many["valid_acc"].shape == (4,)
     with pytest.raises(ValueError, match="not one of"):
         bench.query((adj[0], ops[0]), 50)
+    # Noisy answers are accuracies: bounded to [0, 1] (heavy-tailed residuals exceed 1 otherwise).
+    assert bench.surrogate.config.value_range == (0.0, 1.0)
+    draws = sg.sample_curves(bench.surrogate, bench_x(ec), jax.random.key(5), 200)
+    assert draws.min() >= 0.0 and draws.max() <= 1.0
 
 
 def test_surrogate_benchmarks_reachable_from_jaxnas_benchmarks():

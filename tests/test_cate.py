@@ -289,3 +289,23 @@ def test_load_cells_nb201_and_darts():
     assert not d.adjacency[:, :15, 15:].any()  # normal and reduction cells stay separate
     with pytest.raises(ValueError):
         cate.load_cells("nb301")
+
+
+def test_eval_varying_positions_split_the_position_baseline(tiny):
+    """Positions 0 and 1 carry a fixed token in every cell: the position baseline is right on
+    all of them, so its hits there equal the masked positions outside the varying ones; the
+    varying-index metrics count only positions 2.."""
+    model, params, _ = tiny
+    adj, ops = _random_cells(3, b=12)
+    ops[:, 0], ops[:, 1] = 1, 2
+    cells = cate.Cells(adj, ops, np.arange(12.0), np.arange(12), NUM_OPS, {})
+    pairs = np.stack([np.arange(12), (np.arange(12) + 1) % 12], 1)
+    baselines = cate.token_frequencies(cells, np.arange(12))
+    ev = cate.make_eval_fn(model, cells, pairs, jax.random.key(1), baselines, 5)
+    m = ev(train.create(params, optax.sgd(0.1)))
+    assert 0 < m["masked_varying"] < m["masked"]
+    fixed = m["masked"] - m["masked_varying"]
+    hits = m["acc_pos_freq"] * m["masked"] - m["acc_pos_freq_varying"] * m["masked_varying"]
+    np.testing.assert_allclose(hits, fixed, rtol=1e-6)
+    for k in ("acc", "acc_varying", "acc_pos_freq_varying"):
+        assert 0.0 <= m[k] <= 1.0

@@ -280,11 +280,21 @@ def make_eval_fn(
     ``acc``, ``acc_freq`` (always predicting the training set's most frequent op),
     ``acc_pos_freq`` (the most frequent op at that node index -- a stronger baseline, since
     e.g. NB101 input / output nodes sit at fixed indices), ``masked`` (number of positions).
+    The same restricted to *varying* node indices (where the cells' tokens are not all the
+    same, e.g. not DARTS' fixed input / sum / output nodes): ``acc_varying``,
+    ``acc_pos_freq_varying``, ``masked_varying``. The model has no positional encoding, so a
+    fixed index is only predictable from the graph structure around it (and indices that look
+    alike, such as DARTS' two cell inputs, are not), while the position baseline knows the
+    index: the varying-index numbers compare the two where both must predict an op.
     The masks of batch ``i`` use ``fold_in(key, i)``.
     """
     mlm = MLMConfig() if mlm is None else mlm
     overall, per_pos = baselines
     pos = jnp.asarray(np.concatenate([per_pos, per_pos]))
+    col_min = np.where(cells.ops >= 0, cells.ops, np.iinfo(np.int32).max).min(0)
+    col_max = cells.ops.max(0)
+    varying = (col_max >= 0) & (col_min < col_max)
+    vary = jnp.asarray(np.concatenate([varying, varying]), jnp.float32)
 
     @jax.jit
     def batch_stats(params, batch, valid, k):
@@ -292,12 +302,18 @@ def make_eval_fn(
         logits = model.apply({"params": params}, tx, ty, train=False)
         w = (selected & valid[:, None]).astype(jnp.float32)
         ce = smoothed_ce(logits, targets, mlm.label_smoothing)
+        hit = logits.argmax(-1) == targets
+        pos_hit = targets == pos[None, :]
+        wv = w * vary[None, :]
         return {
             "loss": (ce * w).sum(),
-            "acc": ((logits.argmax(-1) == targets) * w).sum(),
+            "acc": (hit * w).sum(),
             "acc_freq": ((targets == overall) * w).sum(),
-            "acc_pos_freq": ((targets == pos[None, :]) * w).sum(),
+            "acc_pos_freq": (pos_hit * w).sum(),
             "masked": w.sum(),
+            "acc_varying": (hit * wv).sum(),
+            "acc_pos_freq_varying": (pos_hit * wv).sum(),
+            "masked_varying": wv.sum(),
         }
 
     batches = []
@@ -313,8 +329,14 @@ def make_eval_fn(
             for name, v in batch_stats(state.params, batch, valid, k).items():
                 tot[name] = tot.get(name, 0.0) + float(v)
         n = max(tot.get("masked", 0.0), 1.0)
-        out = {k: v / n for k, v in tot.items() if k != "masked"}
+        nv = max(tot.get("masked_varying", 0.0), 1.0)
+        out = {
+            k: v / (nv if k.endswith("_varying") else n)
+            for k, v in tot.items()
+            if not k.startswith("masked")
+        }
         out["masked"] = tot.get("masked", 0.0)
+        out["masked_varying"] = tot.get("masked_varying", 0.0)
         return out
 
     return eval_fn

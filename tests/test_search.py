@@ -213,3 +213,22 @@ def test_rea_avoid_repeats_never_repeats_on_the_toy():
     repeats = np.mean([43 - len(set(r.tolist())) for r in idx])
     assert repeats < np.mean([43 - len(set(r.tolist())) for r in plain])
     assert repeats <= 0.5  # 12 neighbours per row: an unvisited one nearly always exists
+
+
+def test_visited_table_variants_give_the_same_draws():
+    """sample_unseen / mutate with a bool [N] table answer exactly as with the History."""
+    prob, _ = toy_problem()
+    h = P.history_init(40)
+    rows = np.random.default_rng(0).choice(prob.size, 30, replace=False)
+    for j in rows:
+        h = P.history_add(h, jnp.asarray([j], jnp.int32), jnp.asarray([0.0]))
+    table = P.visited_table(h, prob.size)
+    keys = jax.random.split(jax.random.key(1), 200)
+    a = jax.vmap(lambda k: P.sample_unvisited(k, prob, h, tries=4))(keys)
+    b = jax.vmap(lambda k: P.sample_unseen(k, prob, table, tries=4))(keys)
+    np.testing.assert_array_equal(a, b)
+    parents = jnp.asarray(rows[:8], jnp.int32)
+    for p in parents:
+        m1 = jax.vmap(lambda k, p=p: P.mutate(prob, k, p, h))(keys)
+        m2 = jax.vmap(lambda k, p=p: P.mutate(prob, k, p, table))(keys)
+        np.testing.assert_array_equal(m1, m2)

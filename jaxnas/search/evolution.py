@@ -26,6 +26,7 @@ class EvolutionState(NamedTuple):
     pop_index: jax.Array  # int32 [P]
     pop_y: jax.Array  # float32 [P]
     count: jax.Array  # int32 [], queries told so far
+    seen: jax.Array  # bool [N], rows queried so far (O(1) lookups instead of O(T) scans)
 
 
 def regularized_evolution(
@@ -37,21 +38,22 @@ def regularized_evolution(
         raise ValueError("sample_size must not exceed population_size")
 
     def init(key, problem, max_queries):
-        del key, problem
+        del key
         return EvolutionState(
             P.history_init(max_queries),
             jnp.zeros(population_size, jnp.int32),
             jnp.full(population_size, -jnp.inf, jnp.float32),
             jnp.zeros((), jnp.int32),
+            jnp.zeros(problem.size, bool),
         )
 
     def ask(state, problem, key, step):
         del step
         k_rand, k_tour, k_mut = jax.random.split(key, 3)
-        random_row = P.sample_unvisited(k_rand, problem, state.history)
+        random_row = P.sample_unseen(k_rand, problem, state.seen)
         members = jax.random.choice(k_tour, population_size, (sample_size,), replace=False)
         parent = state.pop_index[members[jnp.argmax(state.pop_y[members])]]
-        child = P.mutate(problem, k_mut, parent, state.history if avoid_repeats else None)
+        child = P.mutate(problem, k_mut, parent, state.seen if avoid_repeats else None)
         index = jnp.where(state.count < population_size, random_row, child)
         return index[None], state
 
@@ -63,6 +65,7 @@ def regularized_evolution(
             state.pop_index.at[slot].set(index[0]),
             state.pop_y.at[slot].set(y[0]),
             state.count + 1,
+            state.seen.at[index].set(True),
         )
 
     return base.Searcher(init, ask, tell, 1)

@@ -317,17 +317,28 @@ def sample_unvisited(key: jax.Array, problem: Problem, h: History, tries: int = 
     return cand[jnp.argmin(seen)]
 
 
-def mutate(problem: Problem, key: jax.Array, index, history: History | None = None) -> jax.Array:
+def sample_unseen(key: jax.Array, problem: Problem, seen: jax.Array, tries: int = 16):
+    """:func:`sample_unvisited` with the visited rows as a table ``bool [N]`` (the same draws
+    and answer; ``O(tries)`` instead of ``O(tries * T)``)."""
+    cand = jax.random.randint(key, (tries,), 0, problem.size)
+    return cand[jnp.argmin(seen[cand])]
+
+
+def mutate(problem: Problem, key: jax.Array, index, history=None) -> jax.Array:
     """A random one-edit neighbour of ``index`` inside the candidate set (a uniformly random
     row where ``index`` has no neighbour in it).
 
-    With ``history``, neighbours not yet queried are preferred: a visited neighbour is chosen
-    only when all of them were visited (then, with no neighbours at all, an unvisited random
-    row). ``index`` must be a scalar in that case.
+    With ``history`` (a :class:`History` or a ``bool [N]`` table of visited rows), neighbours
+    not yet queried are preferred: a visited neighbour is chosen only when all of them were
+    visited (then, with no neighbours at all, an unvisited random row). ``index`` must be a
+    scalar in that case.
     """
     k_nb, k_rand = jax.random.split(key)
+    table = history is not None and not isinstance(history, History)
     if history is None:
         fallback = jax.random.randint(k_rand, jnp.shape(index), 0, problem.size)
+    elif table:
+        fallback = sample_unseen(k_rand, problem, history)
     else:
         fallback = sample_unvisited(k_rand, problem, history)
     nb = problem.neighbours
@@ -337,7 +348,7 @@ def mutate(problem: Problem, key: jax.Array, index, history: History | None = No
     valid = row >= 0
     g = jax.random.gumbel(k_nb, row.shape)
     if history is not None:  # unvisited neighbours first: +1 on the Gumbel scores' tier
-        fresh = valid & ~visited(history, row)
+        fresh = valid & ~(history[jnp.maximum(row, 0)] if table else visited(history, row))
         g = jnp.where(fresh, g + 1e6, g)
     pick = jnp.argmax(jnp.where(valid, g, -jnp.inf), axis=-1)
     chosen = jnp.take_along_axis(row, pick[..., None], axis=-1)[..., 0]
@@ -358,6 +369,7 @@ __all__ = [
     "make",
     "mutate",
     "nearest_neighbours",
+    "sample_unseen",
     "sample_unvisited",
     "visited",
     "visited_table",

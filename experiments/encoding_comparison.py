@@ -82,7 +82,7 @@ def make_searcher(name: str, c) -> base.Searcher:
         return sampling.random_search()
     if name == "rea":
         return evolution.regularized_evolution(
-            c.rea.population_size, c.rea.sample_size, c.rea.get("avoid_repeats", False)
+            c.rea.population_size, c.rea.sample_size, c.rea.avoid_repeats
         )
     if name == "ls":
         return local.local_search(c.ls.num_init)
@@ -107,16 +107,7 @@ def make_searcher(name: str, c) -> base.Searcher:
             mlp_batch_size=d.mlp_batch,
         )
     if name == "dngo_ls":  # CATE's DNGO-LS: BO + local search in encoding space, restarts
-        d = c.dngo_ls
-        return bayesopt.cate_dngo_ls(
-            num_init=d.num_init,
-            batch_size=d.batch_size,
-            ls_k=d.ls_k,
-            restart_after=d.restart_after,
-            hidden=tuple(d.hidden),
-            num_epochs=d.num_epochs,
-            mlp_batch_size=d.mlp_batch,
-        )
+        return bayesopt.cate_dngo_ls(**c.dngo_ls.to_dict())
     raise ValueError(f"unknown subroutine {name!r}; choose from {sorted(LABEL)}")
 
 

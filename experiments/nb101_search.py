@@ -86,7 +86,7 @@ def jobs(c, emb: dict[str, str]):
             out.append(("RS", sampling.random_search(), None, c.seeds))
         elif m == "rea":
             s = evolution.regularized_evolution(
-                c.rea.population_size, c.rea.sample_size, c.rea.get("avoid_repeats", False)
+                c.rea.population_size, c.rea.sample_size, c.rea.avoid_repeats
             )
             out.append(("REA", s, None, c.seeds))
         elif m == "rl":

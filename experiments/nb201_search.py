@@ -131,7 +131,7 @@ def make_searcher(name: str, c) -> base.Searcher:
         return sampling.random_search()
     if name == "rea":
         return evolution.regularized_evolution(
-            c.rea.population_size, c.rea.sample_size, c.rea.get("avoid_repeats", False)
+            c.rea.population_size, c.rea.sample_size, c.rea.avoid_repeats
         )
     if name == "ls":
         return local.local_search()

@@ -111,9 +111,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
             "restart_after": 20,
             "hidden": (128,),
             "num_epochs": 100,
-            "mlp_batch": 10,
+            "mlp_batch_size": 10,
         }
-    )
+    )  # keyword arguments of jaxnas.search.bayesopt.cate_dngo_ls
     if arg == "smoke":
         c.encodings = ("adjacency_one_hot",)
         c.subroutines = ("rs", "ls", "dngo_bo")

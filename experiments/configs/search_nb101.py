@@ -40,7 +40,7 @@ neighbours (38% have none) -- hence the default 'knn' neighbourhoods. With the d
 (k=10): RS as above; REA 94.14±0.32 / 94.40±0.25 / 94.54±0.20 / 94.61±0.16, all runs spend
 3e5 s, 55% of REA's queries still repeat a cell (REA re-queries children it has seen);
 with ``--config.rea.avoid_repeats=True`` (mutate to unvisited neighbours) REA reaches
-94.16±0.32 / 94.43±0.24 / 94.62±0.18 / 94.68±0.16.
+94.16±0.32 / 94.44±0.24 / 94.63±0.17 / 94.69±0.14.
 
 With learned embeddings (default config; arch2vec ``:reference`` and CATE ``:cpu`` pretrained
 on all 423,624 cells, supervised GIN on NB101-20k labels; 100 RL / 10 BO runs, 2-core CPU,

@@ -324,32 +324,28 @@ def sample_unseen(key: jax.Array, problem: Problem, seen: jax.Array, tries: int 
     return cand[jnp.argmin(seen[cand])]
 
 
-def mutate(problem: Problem, key: jax.Array, index, history=None) -> jax.Array:
+def mutate(problem: Problem, key: jax.Array, index, seen: jax.Array | None = None) -> jax.Array:
     """A random one-edit neighbour of ``index`` inside the candidate set (a uniformly random
     row where ``index`` has no neighbour in it).
 
-    With ``history`` (a :class:`History` or a ``bool [N]`` table of visited rows), neighbours
-    not yet queried are preferred: a visited neighbour is chosen only when all of them were
-    visited (then, with no neighbours at all, an unvisited random row). ``index`` must be a
-    scalar in that case.
+    With ``seen`` (``bool [N]``, the rows queried so far, e.g. :func:`visited_table`), only
+    unvisited neighbours are drawn while one exists (else any neighbour; with no neighbours
+    at all, an unvisited random row). ``index`` must be a scalar in that case.
     """
     k_nb, k_rand = jax.random.split(key)
-    table = history is not None and not isinstance(history, History)
-    if history is None:
+    if seen is None:
         fallback = jax.random.randint(k_rand, jnp.shape(index), 0, problem.size)
-    elif table:
-        fallback = sample_unseen(k_rand, problem, history)
     else:
-        fallback = sample_unvisited(k_rand, problem, history)
+        fallback = sample_unseen(k_rand, problem, seen)
     nb = problem.neighbours
     if nb.shape[1] == 0:
         return fallback
     row = nb[index]
     valid = row >= 0
+    if seen is not None:
+        fresh = valid & ~seen[jnp.maximum(row, 0)]
+        valid = jnp.where(fresh.any(-1, keepdims=True), fresh, valid)
     g = jax.random.gumbel(k_nb, row.shape)
-    if history is not None:  # unvisited neighbours first: +1 on the Gumbel scores' tier
-        fresh = valid & ~(history[jnp.maximum(row, 0)] if table else visited(history, row))
-        g = jnp.where(fresh, g + 1e6, g)
     pick = jnp.argmax(jnp.where(valid, g, -jnp.inf), axis=-1)
     chosen = jnp.take_along_axis(row, pick[..., None], axis=-1)[..., 0]
     return jnp.where(valid.any(-1), chosen, fallback)

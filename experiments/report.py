@@ -35,6 +35,8 @@ import tempfile
 import numpy as np
 from absl import app, flags, logging
 
+from experiments import common
+
 _RESULTS = flags.DEFINE_string("results", "results", "Results directory to render (recursively).")
 _OUTPUT = flags.DEFINE_string("output", None, "Output HTML file (default: <results>/report.html).")
 _TITLE = flags.DEFINE_string("title", "jaxnas results", "Page title.")
@@ -305,4 +307,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -18,9 +18,9 @@ import tempfile
 import numpy as np
 from absl import app, flags
 
+from experiments import common
 from jaxnas.surrogates import metrics
 
-_WORKDIR = flags.DEFINE_string("workdir", "results/x11", "Workdir of experiments.x11_table.")
 _ONLY = flags.DEFINE_list("only", [], "Plot only these combinations (default all).")
 _NUM = flags.DEFINE_integer("num_archs", 6, "Random test architectures shown.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed choosing the architectures shown.")
@@ -71,7 +71,7 @@ def plot_file(src: pathlib.Path, dst: pathlib.Path, num_archs: int, seed: int) -
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    workdir = pathlib.Path(_WORKDIR.value)
+    workdir = common.workdir("results/x11")  # experiments.x11_table's
     files = sorted((workdir / "curves").glob("*.npz"))
     if _ONLY.value:
         files = [f for f in files if f.stem.split("__")[1] in _ONLY.value]
@@ -84,4 +84,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -26,9 +26,10 @@ import time
 
 import jax
 import numpy as np
-from absl import app, flags, logging
+from absl import app, logging
 from ml_collections import config_flags
 
+from experiments import common
 from jaxnas.data import errors
 from jaxnas.surrogates import compress, datasets, mean_models, metrics, vae
 from jaxnas.surrogates import surrogate as sg
@@ -36,11 +37,6 @@ from jaxnas.surrogates import surrogate as sg
 _CONFIG = config_flags.DEFINE_config_file(
     "config", "experiments/configs/x11.py", "x11 table configuration.", lock_config=True
 )
-_DATA_DIR = flags.DEFINE_string(
-    "data_dir", None, "Directory with the benchmark files (default: $JAXNAS_DATA_DIR, else cache)."
-)
-_WORKDIR = flags.DEFINE_string("workdir", "results/x11", "Where results are written.")
-_DOWNLOAD = flags.DEFINE_bool("download", True, "Download missing files (sha256-checked).")
 
 # NAS-Bench-x11 Table 3 as printed in the seed (avg R^2, final R^2, avg KT, final KT, avg KL,
 # final KL); None where the seed prints no number. Different datasets from ours (see docstring).
@@ -314,8 +310,8 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     c = _CONFIG.value
-    data_dir = _DATA_DIR.value or os.environ.get("JAXNAS_DATA_DIR")
-    workdir = pathlib.Path(_WORKDIR.value)
+    data_dir = common.data_dir()
+    workdir = common.workdir("results/x11")
     if "xgb" in c.mean_models:
         mean_models.import_xgboost()  # a clear error before hours of fitting
     rows, notes = [], []
@@ -327,7 +323,7 @@ def main(argv):
     )
     for name in c.datasets:
         try:
-            loaded = _load(c, name, data_dir, _DOWNLOAD.value)
+            loaded = _load(c, name, data_dir, common.download())
         except (errors.DataNotFoundError, errors.DownloadError) as e:
             notes.append(f"{name}: skipped ({e})")
             logging.warning("%s skipped: %s", name, e)
@@ -352,4 +348,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

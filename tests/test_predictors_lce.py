@@ -3,13 +3,12 @@
 import dataclasses
 import json
 import pathlib
-import subprocess
-import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from conftest import run_binary
 
 from jaxnas.predictors import curves, lcsvr, wpm
 
@@ -190,12 +189,10 @@ def test_lcsvr_beats_last_value_on_saturating_family():
 
 
 def test_lce_eval_smoke(tmp_path, data_dir):
-    cmd = [
-        sys.executable, "-m", "experiments.lce_eval",
-        "--config=experiments/configs/lce_eval.py:smoke",
-        f"--data_dir={data_dir}", f"--workdir={tmp_path}", "--nodownload",
-    ]  # fmt: skip
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    out = run_binary(
+        "experiments.lce_eval", "--config=experiments/configs/lce_eval.py:smoke",
+        f"--data_dir={data_dir}", f"--workdir={tmp_path}", "--nodownload", timeout=300,
+    )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     rows = [json.loads(r) for r in (tmp_path / "lce_eval.jsonl").read_text().splitlines()]
     assert {r["method"] for r in rows} == {"wpm", "lcsvr", "last_value"}

@@ -1,28 +1,19 @@
 """Smoke run of CATE's encoding-comparison binary on a slice of NB101-20k."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_binary
 
 
 def test_encoding_comparison_smoke(tmp_path, data_dir):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.encoding_comparison",
-            "--config=experiments/configs/encoding_comparison.py:smoke",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--nodownload",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    r = run_binary(
+        "experiments.encoding_comparison",
+        "--config=experiments/configs/encoding_comparison.py:smoke",
+        f"--data_dir={data_dir}",
+        f"--workdir={tmp_path}",
+        "--nodownload",
         timeout=900,
     )
     assert r.returncode == 0, r.stderr[-3000:]

@@ -2,13 +2,11 @@
 run of the README's main job (pretrain arch2vec, then arch2vec-RL / arch2vec-BO)."""
 
 import json
-import subprocess
-import sys
 
 import jax
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_binary
 
 from jaxnas.benchmarks import tabular
 from jaxnas.search import problem
@@ -92,24 +90,17 @@ def test_nearest_neighbours_matches_brute_force():
 
 
 def test_main_job_smoke_pretrains_and_runs_arch2vec_methods(tmp_path, data_dir):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.nb201_search",
-            "--config=experiments/configs/search_nb201.py:smoke",
-            "--config.methods=('rs','arch2vec_rl','arch2vec_bo')",
-            "--pretrain",
-            "--pretrain_config=experiments/configs/arch2vec_nb201.py:smoke",
-            "--pretrain_config.num_cells=0",
-            "--pretrain_config.eval_batch_size=2048",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--nodownload",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    r = run_binary(
+        "experiments.nb201_search",
+        "--config=experiments/configs/search_nb201.py:smoke",
+        "--config.methods=('rs','arch2vec_rl','arch2vec_bo')",
+        "--pretrain",
+        "--pretrain_config=experiments/configs/arch2vec_nb201.py:smoke",
+        "--pretrain_config.num_cells=0",
+        "--pretrain_config.eval_batch_size=2048",
+        f"--data_dir={data_dir}",
+        f"--workdir={tmp_path}",
+        "--nodownload",
         timeout=900,
     )
     assert r.returncode == 0, r.stderr[-3000:]

@@ -32,6 +32,7 @@ import jraph
 import numpy as np
 from absl import app, flags
 
+from experiments import common
 from jaxnas import train
 from jaxnas.encodings import graphs as graph_lib
 from jaxnas.models import vgae
@@ -171,4 +172,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

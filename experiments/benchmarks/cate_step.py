@@ -27,8 +27,9 @@ import time
 
 import jax
 import numpy as np
-from absl import app, flags, logging
+from absl import flags, logging
 
+from experiments import common
 from jaxnas import train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
@@ -125,4 +126,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -16,8 +16,9 @@ import itertools
 import time
 
 import numpy as np
-from absl import app, flags
+from absl import flags
 
+from experiments import common
 from jaxnas.spaces import nb101
 from jaxnas.spaces import nb101_hash as h
 
@@ -83,4 +84,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

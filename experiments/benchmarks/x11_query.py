@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import pathlib
 import tempfile
 import time
 
@@ -25,11 +24,10 @@ import jax
 import numpy as np
 from absl import app, flags
 
+from experiments import common
 from jaxnas.surrogates import datasets, mean_models
 from jaxnas.surrogates import surrogate as sg
 
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "Benchmark data directory.")
-_WORKDIR = flags.DEFINE_string("workdir", "results/bench", "Where the JSON is written.")
 _DATASET = flags.DEFINE_enum("dataset", "taskset", ["taskset", "nlp"], "Curves to fit on.")
 _LGB = flags.DEFINE_enum("lgb_preset", "reference", ["reference", "fast"], "LightGBM preset.")
 _THREADS = flags.DEFINE_integer("lgb_threads", 2, "LightGBM threads.")
@@ -50,7 +48,7 @@ def _time(fn) -> tuple[float, float]:
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    data_dir = _DATA_DIR.value or os.environ.get("JAXNAS_DATA_DIR")
+    data_dir = common.data_dir()
     if _DATASET.value == "taskset":
         d = datasets.taskset("imdb_patch128_LSTM128_avg_bs64", data_dir)
     else:
@@ -100,7 +98,7 @@ def main(argv):
             r[f"one_at_a_time_{tag}_cpu_ms_per_query"] = round(1e3 * cl / n_loop, 3)
         print(cfg.name, json.dumps(r))
     print("fit seconds (SVD + LGB chain + noise):", out["fit_seconds_svd_lgb"])
-    path = pathlib.Path(_WORKDIR.value) / "x11_query.json"
+    path = common.workdir("results/bench") / "x11_query.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w") as f:
@@ -110,4 +108,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -14,13 +14,14 @@ import contextlib
 import hashlib
 import os
 import pathlib
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
+from jaxnas import io
+from jaxnas._cache import cache_root
 from jaxnas.data import registry, store
 from jaxnas.data.errors import DataNotFoundError
 
@@ -35,21 +36,11 @@ def table_key(reader: str, version: int, source_sha256: Sequence[str], *extra: A
 
 def save_table(path: str | os.PathLike, table: Any) -> None:
     """Writes a NamedTuple of arrays to ``path`` (``.npz``) atomically."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.asarray(v) for k, v in table._asdict().items()}
     for k, v in arrays.items():
         if v.dtype == object:
             raise TypeError(f"table field {k!r} has dtype object; use a fixed-width dtype")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    io.write_npz(path, **arrays)
 
 
 def load_table(path: str | os.PathLike, cls: type[T]) -> T:
@@ -83,7 +74,7 @@ def cached_table(
       version: reader version; bump it whenever the table's content changes.
       source_sha256: sha256 of every source file.
       build: function building the table from the sources.
-      cache_dir: cache directory (see :func:`jaxnas.data.store.cache_root`).
+      cache_dir: cache directory (see :func:`jaxnas._cache.cache_root`).
       extra: further options that change the table (part of the key).
 
     Returns:
@@ -91,7 +82,7 @@ def cached_table(
       written is skipped.
     """
     key = table_key(reader, version, source_sha256, *extra)
-    path = store.cache_root(cache_dir) / "tables" / f"{reader}-{key}.npz"
+    path = cache_root(cache_dir) / "tables" / f"{reader}-{key}.npz"
     if path.is_file():
         try:
             return load_table(path, cls)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
-from jaxnas import _cache
+from jaxnas import _cache, io
 from jaxnas.spaces import base
 from jaxnas.spaces import nb101_hash as _h
 
@@ -221,7 +221,7 @@ def all_hashes(num_workers: int | None = None) -> np.ndarray:
             hashes.flags.writeable = False
             return hashes
     hashes = np.asarray(_compute_hashes(adjacency, ops, num_workers), dtype="<U32")
-    _cache.save_npz_atomic(path, hashes=hashes)
+    io.write_npz(path, hashes=hashes)
     hashes.flags.writeable = False
     return hashes
 

@@ -17,7 +17,7 @@ import dataclasses
 import jax
 import numpy as np
 
-from jaxnas.surrogates import curve_benchmark, datasets
+from jaxnas.surrogates import curve_benchmark, datasets, metrics
 from jaxnas.surrogates import surrogate as sg
 from jaxnas.surrogates.curve_benchmark import SurrogateCurveBenchmark
 
@@ -43,8 +43,6 @@ def build(
       ``(benchmark, report)`` as :func:`jaxnas.surrogates.nlp11.build`, plus ``avg_kl`` /
       ``final_kl`` over the EC cells (3 seeds each).
     """
-    from jaxnas.surrogates import metrics
-
     config = sg.SurrogateConfig() if config is None else config
     if value_range is not None:  # accuracies are fractions: noisy draws must stay in [0, 1]
         config = dataclasses.replace(config, value_range=tuple(value_range))

@@ -18,7 +18,9 @@ import dataclasses
 import jax
 import numpy as np
 
-from jaxnas.surrogates import curve_benchmark, datasets
+from jaxnas.data import naslib, yahpo
+from jaxnas.spaces import darts
+from jaxnas.surrogates import curve_benchmark, datasets, metrics
 from jaxnas.surrogates import surrogate as sg
 from jaxnas.surrogates.curve_benchmark import SurrogateCurveBenchmark
 
@@ -54,9 +56,6 @@ def yahpo_curves(
       :func:`~jaxnas.surrogates.curve_benchmark.darts_encoding` ``[N, 32]``, curves ``[N, 98]``)
       and the ``num_seeds`` noisy runs ``[N, S, 98]`` of the same genotypes.
     """
-    from jaxnas.data import naslib, yahpo
-    from jaxnas.spaces import darts
-
     model = yahpo.load_yahpo_nb301(data_dir, download=download)
     archs = naslib.load_darts_archs(data_dir, download=download)
     rows = np.sort(np.random.default_rng(seed).permutation(len(archs.compact))[:num_archs])
@@ -107,8 +106,6 @@ def build(
       ``(benchmark, report)`` as :func:`jaxnas.surrogates.nlp11.build`; the report adds the
       per-epoch KL (avg, final) on the test genotypes against the declared noisy truth.
     """
-    from jaxnas.surrogates import metrics
-
     config = sg.SurrogateConfig() if config is None else config
     if value_range is not None:  # accuracies are fractions: noisy draws must stay in [0, 1]
         config = dataclasses.replace(config, value_range=tuple(value_range))

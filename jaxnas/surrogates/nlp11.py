@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import jax
 
+from jaxnas.data import nbnlp
 from jaxnas.spaces import nlp
 from jaxnas.surrogates import curve_benchmark, datasets
 from jaxnas.surrogates import surrogate as sg
@@ -45,8 +46,6 @@ def build(
       ``(benchmark, report)``; ``report`` holds the test metrics (R^2 / Kendall tau, avg and
       final; spike-anomaly rate), split sizes and the time model's test R^2 on log time.
     """
-    from jaxnas.data import nbnlp
-
     config = sg.SurrogateConfig() if config is None else config
     d = datasets.nlp_wt2(data_dir, first_epochs=first_epochs, download=download)
     t = nbnlp.load_nbnlp(data_dir, download=download)

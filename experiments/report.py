@@ -27,15 +27,14 @@ import datetime
 import html
 import io
 import json
-import os
 import pathlib
 import re
-import tempfile
 
 import numpy as np
 from absl import app, flags, logging
 
 from experiments import common
+from jaxnas import io as jio
 
 _RESULTS = flags.DEFINE_string("results", "results", "Results directory to render (recursively).")
 _OUTPUT = flags.DEFINE_string("output", None, "Output HTML file (default: <results>/report.html).")
@@ -296,12 +295,7 @@ def main(argv):
     root = pathlib.Path(_RESULTS.value)
     out = pathlib.Path(_OUTPUT.value) if _OUTPUT.value else root / "report.html"
     page = build(root, _TITLE.value, _MAX_ROWS.value, _MAX_IMAGE_MB.value)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(page)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600
-    os.replace(tmp, out)
+    jio.write_text(out, page)
     logging.info("wrote %s (%.1f MB)", out, len(page) / 1e6)
     print(out)
 

@@ -9,15 +9,13 @@ are missing) and writes ``<workdir>/benchmarks_summary.json`` atomically.
 from __future__ import annotations
 
 import functools
-import json
-import os
-import tempfile
 import time
 
 import numpy as np
 from absl import app, flags, logging
 
 from experiments import common
+from jaxnas import io
 from jaxnas.benchmarks import builtin, tabular
 from jaxnas.data import errors
 
@@ -123,11 +121,7 @@ def main(argv):
             f"cost={s['cost_model']}"
         )
     path = common.workdir("results/benchmarks") / "benchmarks_summary.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(out, f, indent=2)
-    os.replace(tmp, path)
+    io.write_json(path, out, indent=2)
     print(f"written to {path}")
 
 

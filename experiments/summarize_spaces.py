@@ -14,28 +14,19 @@ written atomically to ``<workdir>/spaces_summary.json``.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import tempfile
 import time
 
 import numpy as np
 from absl import app, flags, logging
 
 from experiments import common
+from jaxnas import io
 from jaxnas.spaces import nb101
 
 _HASHES = flags.DEFINE_bool(
     "hashes", True, "Compute the official hash of all 423,624 cells (about 25 s, then cached)."
 )
-
-
-def _write_json_atomic(path: pathlib.Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)
 
 
 def summarize_nb101(data_dir: pathlib.Path | None, with_hashes: bool) -> dict:
@@ -84,7 +75,7 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     summary = {"nb101": summarize_nb101(common.data_dir(), _HASHES.value)}
     path = common.workdir("results/spaces") / "spaces_summary.json"
-    _write_json_atomic(path, summary)
+    io.write_json(path, summary, indent=2)
     print(json.dumps(summary, indent=2))
     print(f"written to {path}")
 

@@ -11,14 +11,13 @@ draws) for random test architectures (the seed's figure), histograms of the resi
 
 from __future__ import annotations
 
-import os
 import pathlib
-import tempfile
 
 import numpy as np
 from absl import app, flags
 
 from experiments import common
+from jaxnas import io
 from jaxnas.surrogates import metrics
 
 _ONLY = flags.DEFINE_list("only", [], "Plot only these combinations (default all).")
@@ -60,12 +59,9 @@ def plot_file(src: pathlib.Path, dst: pathlib.Path, num_archs: int, seed: int) -
     axes[2].set(xlabel="epoch", ylabel="R^2", title="per-epoch R^2 of the mean curve")
     fig.suptitle(src.stem.replace("__", "  "))
     fig.tight_layout()
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=90)
+    with io.atomic_open(dst, "wb") as f:
+        fig.savefig(f, format="png", dpi=90)
     plt.close(fig)
-    os.replace(tmp, dst)
 
 
 def main(argv):

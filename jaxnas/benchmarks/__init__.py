@@ -1,11 +1,24 @@
-"""Benchmarks: query(arch, fidelity, key) -> metrics + simulated cost."""
+"""Benchmarks: query(arch, fidelity, key) -> metrics + simulated cost.
 
-from jaxnas.benchmarks import tabular
+Every benchmark implements :class:`~jaxnas.benchmarks.base.Benchmark`; the built-in ones are
+registered by name (``base.load('nb201-cifar10', data_dir)``, ``base.names()``).
+"""
+
+from jaxnas.benchmarks import base, builtin, tabular, yahpo_darts
+from jaxnas.benchmarks.base import Benchmark, FiniteBenchmark, load, names, register
 from jaxnas.benchmarks.tabular import TabularBenchmark
 
 __all__ = [
+    "Benchmark",
+    "FiniteBenchmark",
     "SurrogateCurveBenchmark",
     "TabularBenchmark",
+    "base",
+    "builtin",
+    "load",
+    "names",
+    "register",
+    "yahpo_darts",
     "curve_benchmark",
     "nb111",
     "nb311",

@@ -56,7 +56,7 @@ def test_outputs_written_and_consistent(smoke):
 
 
 def test_help_explains_flags():
-    out = run_binary("experiments.lce_search", "--help", timeout=120)
-    flags = ("--workdir", "--data_dir", "--[no]download", "--compilation_cache_dir", "--config")
+    out = run_binary("experiments.lce_search", "--helpfull", timeout=120)
+    flags = ("--workdir", "--data_dir", "--[no]download", "--config")
     for flag in flags:
         assert flag in out.stdout

@@ -180,8 +180,12 @@ def test_lcsvr_beats_last_value_on_saturating_family():
     y = c[:, None] - a[:, None] * x[None, :] ** -alpha[:, None]
     y += 0.002 * rng.standard_normal(y.shape)
     tr, te, n_obs = slice(0, 180), slice(180, n), 10
-    model = lcsvr.fit_lcsvr(y[tr, :n_obs], y[tr, -1], config=lcsvr.fast_config(), seed=0)
-    pred = lcsvr.predict_lcsvr(model, y[te, :n_obs])
+    key = jax.random.key(0)
+    model = lcsvr.fit(key, y[tr, :n_obs], y[tr, -1], config=lcsvr.fast_config())
+    pred = lcsvr.predict(model, y[te, :n_obs])
+    # The key is the only source of randomness: the same key gives the same model.
+    again = lcsvr.fit(key, y[tr, :n_obs], y[tr, -1], config=lcsvr.fast_config())
+    assert again.best_params == model.best_params
     rmse_svr = np.sqrt(np.mean((pred - y[te, -1]) ** 2))
     rmse_lv = np.sqrt(np.mean((lcsvr.last_value(y[te, :n_obs]) - y[te, -1]) ** 2))
     assert rmse_svr < 0.5 * rmse_lv, (rmse_svr, rmse_lv)

@@ -1,5 +1,6 @@
 """Surrogate curve benchmarks: a fitted x11 surrogate behind the common benchmark interface.
 
+:class:`SurrogateCurveBenchmark` implements :class:`jaxnas.benchmarks.base.Benchmark`:
 ``query(arch, epoch, key)`` -> the predicted metric at that epoch and ``cost = full_time *
 epoch / E_max`` (seconds, from a LightGBM model of the full training time). With a key the
 answer is one noisy draw of the whole curve (the same key gives the same curve, so the epochs
@@ -15,25 +16,25 @@ by the benchmark's space:
 * ``'nb101'``: ``(adjacency [7, 7], ops [7])`` of a padded, pruned cell, or a batch
   ``(adjacency [B, 7, 7], ops [B, 7])`` -> :func:`nb101_encoding`.
 
-Builders: :func:`jaxnas.surrogates.nlp11.build`, :func:`jaxnas.surrogates.nb311.build`,
-:func:`jaxnas.surrogates.nb111.build`.
+Builders: :func:`jaxnas.benchmarks.nlp11.build`, :func:`jaxnas.benchmarks.nb311.build`,
+:func:`jaxnas.benchmarks.nb111.build` (the surrogate models they fit live in
+:mod:`jaxnas.surrogates`, which does not import this package).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import pathlib
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
+from jaxnas import encodings, io
 from jaxnas.spaces import darts, nlp
-from jaxnas.surrogates import datasets, mean_models
+from jaxnas.surrogates import datasets, mean_models, metrics
 from jaxnas.surrogates import surrogate as sg
 
 
@@ -51,8 +52,6 @@ def darts_encoding(genotypes) -> np.ndarray:
 
 def nb101_encoding(adjacency, ops) -> np.ndarray:
     """NB101 adjacency one-hot encoding (``jaxnas.encodings``) of padded cells: ``[B, 36]``."""
-    from jaxnas import encodings
-
     return np.asarray(encodings.encode("nb101", "adjacency_one_hot", (adjacency, ops)), np.float64)
 
 
@@ -98,6 +97,12 @@ class SurrogateCurveBenchmark:
     source: str
     label: str
     cost_model: str = "train_time"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """What :meth:`query` returns besides ``cost`` (the :class:`~jaxnas.benchmarks.base.
+        Benchmark` protocol)."""
+        return (self.metric, "train_time")
 
     def encode(self, archs) -> tuple[np.ndarray, np.ndarray, bool]:
         """(surrogate features ``[B, D]``, architecture features ``[B, G]``, single)."""
@@ -162,13 +167,6 @@ class SurrogateCurveBenchmark:
         return keys[int(jax.random.randint(key, (), 0, len(keys)))]
 
 
-def _write_atomic(path: pathlib.Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def save(bench: SurrogateCurveBenchmark, directory) -> None:
     """Writes the benchmark (surrogate, time model, splits, known early values)."""
     d = pathlib.Path(directory)
@@ -191,7 +189,7 @@ def save(bench: SurrogateCurveBenchmark, directory) -> None:
             "chain": bench.time_model.chain,
         },
     }
-    _write_atomic(d / "benchmark.json", json.dumps(meta))
+    io.write_text(d / "benchmark.json", json.dumps(meta))
 
 
 def load(directory) -> SurrogateCurveBenchmark:
@@ -234,8 +232,6 @@ def fit_and_report(
 ) -> tuple[SurrogateCurveBenchmark, dict]:
     """Splits ``d`` by ``seed``, fits the surrogate and the time model on the training split,
     and evaluates both on the test split (shared by the builders)."""
-    from jaxnas.surrogates import metrics
-
     tr, va, te = datasets.split(len(d.curves), seed, tuple(fractions))
     k_fit, k_noise = jax.random.split(key)
     s = sg.fit(config, d.encodings[tr], d.curves[tr], k_fit, heldout_curves=d.curves[va])

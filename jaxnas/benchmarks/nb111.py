@@ -17,9 +17,10 @@ import dataclasses
 import jax
 import numpy as np
 
-from jaxnas.surrogates import curve_benchmark, datasets, metrics
+from jaxnas.benchmarks import curves
+from jaxnas.benchmarks.curves import SurrogateCurveBenchmark
+from jaxnas.surrogates import datasets, metrics
 from jaxnas.surrogates import surrogate as sg
-from jaxnas.surrogates.curve_benchmark import SurrogateCurveBenchmark
 
 LABEL = "surrogate: x11 model fitted to NB101-20k's 4 budgets (separate runs), not measured runs"
 
@@ -40,7 +41,7 @@ def build(
     noisy, is clipped to it; ``None`` keeps ``config``'s.
 
     Returns:
-      ``(benchmark, report)`` as :func:`jaxnas.surrogates.nlp11.build`, plus ``avg_kl`` /
+      ``(benchmark, report)`` as :func:`jaxnas.benchmarks.nlp11.build`, plus ``avg_kl`` /
       ``final_kl`` over the EC cells (3 seeds each).
     """
     config = sg.SurrogateConfig() if config is None else config
@@ -53,7 +54,7 @@ def build(
     keep = ~np.isin(d.keys, ec.keys)
     d = d._replace(**{f: getattr(d, f)[keep] for f in ("keys", "encodings", "curves", "full_time")})
     key = jax.random.key(seed) if key is None else key
-    bench, report = curve_benchmark.fit_and_report(
+    bench, report = curves.fit_and_report(
         "nb111-4",
         "nb101",
         d,

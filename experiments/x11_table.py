@@ -17,11 +17,7 @@ datasets differ) and the test curves of every combination (``curves/*.npz``, rea
 from __future__ import annotations
 
 import dataclasses
-import io
-import json
-import os
 import pathlib
-import tempfile
 import time
 
 import jax
@@ -30,6 +26,7 @@ from absl import app, logging
 from ml_collections import config_flags
 
 from experiments import common
+from jaxnas import io
 from jaxnas.data import errors
 from jaxnas.surrogates import compress, datasets, mean_models, metrics, vae
 from jaxnas.surrogates import surrogate as sg
@@ -124,7 +121,7 @@ def _load(c, name: str, data_dir, download: bool):
         d = d._replace(**{f: getattr(d, f)[keep] for f in ("keys", "encodings", "curves")})
         return [(d._replace(full_time=d.full_time[keep]), ec)]
     if name == "nb311-yahpo":
-        from jaxnas.surrogates import nb311
+        from jaxnas.benchmarks import nb311
 
         d, runs = nb311.yahpo_curves(
             data_dir, c.nb311_num_archs, 0, c.nb311_noise_std, download=download
@@ -143,16 +140,6 @@ def _subsample(d: datasets.CurveDataset, max_rows: int, seed: int) -> datasets.C
         curves=d.curves[rows],
         full_time=d.full_time[rows],
     )
-
-
-def _save_curves(path: pathlib.Path, **arrays) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(buf.getvalue())
-    os.replace(tmp, path)
 
 
 def evaluate_dataset(
@@ -227,7 +214,7 @@ def evaluate_dataset(
                 rows.append(row)
                 if curves_dir is not None:
                     draws = sg.sample_curves(s, d.encodings[te], jax.random.fold_in(kq, 3), 3)
-                    _save_curves(
+                    io.write_npz(
                         curves_dir / f"{d.name}__{cfg.name}__s{seed}.npz",
                         true=d.curves[te],
                         mean=mean,
@@ -298,14 +285,6 @@ def table_markdown(rows: list[dict], notes: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _write_atomic(path: pathlib.Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
@@ -337,12 +316,10 @@ def main(argv):
                 )
                 rows.extend(evaluate_dataset(c, d_s, ec, seed, workdir / "curves"))
                 # Rewritten after every dataset, so finished datasets survive an interruption.
-                _write_atomic(
-                    workdir / "x11_results.jsonl", "".join(json.dumps(r) + "\n" for r in rows)
-                )
-    _write_atomic(workdir / "x11_results.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+                io.write_jsonl(workdir / "x11_results.jsonl", rows)
+    io.write_jsonl(workdir / "x11_results.jsonl", rows)
     md = table_markdown(rows, sorted(set(notes), key=notes.index))
-    _write_atomic(workdir / "x11_table.md", md)
+    io.write_text(workdir / "x11_table.md", md)
     print(md)
     print(f"written to {workdir}")
 

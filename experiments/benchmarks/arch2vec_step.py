@@ -33,7 +33,7 @@ import numpy as np
 from absl import app, flags
 
 from experiments import common
-from jaxnas import train
+from jaxnas import io, train
 from jaxnas.encodings import graphs as graph_lib
 from jaxnas.models import vgae
 from jaxnas.pretrain import arch2vec
@@ -164,11 +164,7 @@ def main(argv):
     text = json.dumps(res, indent=1)
     print(text)
     if _OUTPUT.value:
-        os.makedirs(os.path.dirname(os.path.abspath(_OUTPUT.value)), exist_ok=True)
-        tmp = _OUTPUT.value + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, _OUTPUT.value)
+        io.write_text(_OUTPUT.value, text)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import tempfile
 import time
 
 import jax
@@ -30,7 +29,7 @@ import numpy as np
 from absl import flags, logging
 
 from experiments import common
-from jaxnas import train
+from jaxnas import io, train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
 from jaxnas.pretrain import cate, cate_pairs
@@ -109,7 +108,6 @@ def main(argv):
             logging.info("%s", json.dumps(row))
             rows.append(row)
     out = pathlib.Path(_OUT.value)
-    out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "benchmark": "cate_mlm_train_step",
         "data": f"NB101, {_NUM_CELLS.value} enumerated cells, pairs by params (delta 2e6, K 2)",
@@ -118,11 +116,7 @@ def main(argv):
         "jax_version": jax.__version__,
         "rows": rows,
     }
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(result, f, indent=1)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600
-    os.replace(tmp, out)
+    io.write_json(out, result, indent=1)
 
 
 if __name__ == "__main__":

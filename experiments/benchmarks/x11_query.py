@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 import time
 
 import jax
@@ -25,6 +23,7 @@ import numpy as np
 from absl import app, flags
 
 from experiments import common
+from jaxnas import io
 from jaxnas.surrogates import datasets, mean_models
 from jaxnas.surrogates import surrogate as sg
 
@@ -99,11 +98,7 @@ def main(argv):
         print(cfg.name, json.dumps(r))
     print("fit seconds (SVD + LGB chain + noise):", out["fit_seconds_svd_lgb"])
     path = common.workdir("results/bench") / "x11_query.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(out, f, indent=2)
-    os.replace(tmp, path)
+    io.write_json(path, out, indent=2)
     print(f"written to {path}")
 
 

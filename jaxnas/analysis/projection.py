@@ -13,6 +13,7 @@ import pathlib
 
 import jax
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 METHODS = ("pca", "tsne", "umap")
 
@@ -46,8 +47,6 @@ def project(x, method: str, key: jax.Array, *, perplexity: float = 30.0) -> np.n
       key: PRNG key (t-SNE / UMAP initialisation).
       perplexity: t-SNE perplexity (clipped below ``N``).
     """
-    from threadpoolctl import threadpool_limits
-
     x = np.asarray(x, np.float64)
     if x.ndim != 2 or len(x) < 3:
         raise ValueError(f"expected x [N >= 3, D], got {x.shape}")

@@ -18,6 +18,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from jaxnas import encodings as enc
+from jaxnas.data import nbnlp
+from jaxnas.data import taskset as dts
 from jaxnas.spaces import nlp
 
 NLP_MAX_NODES = 24
@@ -73,8 +76,6 @@ def nlp_encoding(cells, max_nodes: int = NLP_MAX_NODES) -> np.ndarray:
 
 def nlp_wt2(data_dir=None, first_epochs: int = 0, download: bool = True) -> CurveDataset:
     """The complete NB-NLP WikiText-2 validation-loss curves (341 of 345 runs)."""
-    from jaxnas.data import nbnlp
-
     t = nbnlp.load_nbnlp(data_dir, download=download)
     ok = t.status == nbnlp.STATUS_OK
     curves = t.val_loss[ok]
@@ -116,8 +117,6 @@ def taskset(
     same for every configuration (variance ~1e-6) -- is dropped: its per-epoch R^2 would be
     meaningless and would dominate the average.
     """
-    from jaxnas.data import taskset as dts
-
     t = dts.load_taskset(task, data_dir, download=download)
     ok = ~t.diverged
     curves = np.log(t.valid_loss[ok]) if log_loss else t.valid_loss[ok]
@@ -140,8 +139,7 @@ def taskset(
 
 def nb111_4(data_dir=None, download: bool = True) -> CurveDataset:
     """NB101-20k: validation accuracy at 4/12/36/108 epochs as a 4-point "curve"."""
-    from jaxnas import encodings as enc
-    from jaxnas.benchmarks import builtin
+    from jaxnas.benchmarks import builtin  # local: jaxnas.benchmarks imports this package
 
     b = builtin.nb101_20k(data_dir, download=download)
     x = enc.encode("nb101", "adjacency_one_hot", (b.arch["adjacency"], b.arch["ops"]))
@@ -171,8 +169,7 @@ class MultiSeedRuns(NamedTuple):
 def nb101_ec_runs(data_dir=None, download: bool = True) -> MultiSeedRuns:
     """The 91 NB101-EC cells: validation accuracy at 4/12/36/108 epochs for 3 seeds, encoded
     as :func:`nb111_4` -- the multi-seed truth for the KL of an NB111-4 surrogate."""
-    from jaxnas import encodings as enc
-    from jaxnas.benchmarks import builtin
+    from jaxnas.benchmarks import builtin  # local: jaxnas.benchmarks imports this package
 
     b = builtin.nb101_ec(data_dir, download=download)
     x = enc.encode("nb101", "adjacency_one_hot", (b.arch["adjacency"], b.arch["ops"]))

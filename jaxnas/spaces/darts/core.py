@@ -51,19 +51,3 @@ class Genotype(NamedTuple):
     normal_concat: range
     reduce: Cell
     reduce_concat: range
-
-
-__all__ = [
-    "CELLS",
-    "CONCAT",
-    "NASLIB_OPS",
-    "NONE",
-    "NUM_EDGES",
-    "NUM_NODES",
-    "OPS",
-    "SAMPLED_OP_IDS",
-    "Cell",
-    "Edge",
-    "Genotype",
-    "InvalidCellError",
-]

@@ -235,13 +235,3 @@ def flops(genotypes, network: Network = NB301_NETWORK, convention: str = "naslib
     base_, table = (t.flops0, t.flops) if convention == "naslib" else (t.macs0, t.macs)
     out = (base_ + _lookup(table, a)) / 1e6
     return float(out) if single else out
-
-
-__all__ = [
-    "DARTS_CIFAR10_NETWORK",
-    "FLOPS_CONVENTIONS",
-    "NB301_NETWORK",
-    "Network",
-    "flops",
-    "num_params",
-]

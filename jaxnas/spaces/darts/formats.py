@@ -169,6 +169,3 @@ def naslib_string(compact, style: str = "tuple") -> str:
     if style == "list":
         return str([list(cell) for cell in compact])
     raise ValueError(f"unknown style {style!r}; use 'tuple' or 'list'")
-
-
-__all__ = ["format_naslib", "format_string", "naslib_string", "parse_naslib", "parse_string"]

@@ -334,21 +334,3 @@ def neighbours(genotype) -> tuple[Genotype, ...]:
                     child[c, e, 1] = inp
                     out.append(child)
     return tuple(from_array(a) for a in out)
-
-
-__all__ = [
-    "check",
-    "from_array",
-    "from_naslib",
-    "from_string",
-    "is_valid",
-    "make_genotype",
-    "mutate",
-    "neighbours",
-    "sample",
-    "to_array",
-    "to_naslib",
-    "to_naslib_string",
-    "to_string",
-    "validate",
-]

@@ -183,15 +183,3 @@ def from_cate(adjacency, ops) -> Cell:
     if msg is not None:
         raise InvalidCellError(msg)
     return cell
-
-
-__all__ = [
-    "ARCH2VEC_NODES",
-    "ARCH2VEC_OPS",
-    "CATE_NODES",
-    "CATE_OPS",
-    "from_arch2vec",
-    "from_cate",
-    "to_arch2vec",
-    "to_cate",
-]

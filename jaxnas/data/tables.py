@@ -94,6 +94,69 @@ def cached_table(
     return table
 
 
+def load_sources(
+    cls: type[T],
+    reader: str,
+    version: int,
+    sources: Sequence[str | os.PathLike | registry.DataFile],
+    read: Callable[..., T],
+    data_dir: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    download: bool = True,
+    extra: Sequence[Any] = (),
+) -> T:
+    """``read(*paths)`` of verified source files, through the table cache.
+
+    The loaders of :mod:`jaxnas.data` are this call: each source is resolved and verified with
+    :func:`source_path_and_sha`, and the table is keyed by the reader, its version, the sources'
+    sha256 and ``extra`` (see :func:`cached_table`).
+
+    Args:
+      cls: the NamedTuple class of the table.
+      reader, version, extra: as for :func:`cached_table`.
+      sources: registry names / entries or local paths, in the order ``read`` takes them.
+      read: builds the table from the sources' paths.
+      data_dir, cache_dir, download: as for :func:`source_path_and_sha`.
+    """
+    found = [source_path_and_sha(s, data_dir, cache_dir, download) for s in sources]
+    paths = [p for p, _ in found]
+    return cached_table(
+        cls, reader, version, [sha for _, sha in found], lambda: read(*paths),
+        cache_dir=cache_dir, extra=extra,
+    )  # fmt: skip
+
+
+def loader(
+    cls: type[T],
+    reader: str,
+    version: int,
+    sources: Sequence[str],
+    read: Callable[..., T],
+    doc: str,
+) -> Callable[..., T]:
+    """A ``load_*(data_dir=None, *, cache_dir=None, download=True)`` function for a table read
+    from fixed registered sources: :func:`load_sources` with these arguments.
+
+    Args:
+      cls, reader, version, sources, read: as for :func:`load_sources`.
+      doc: the loader's docstring.
+    """
+
+    def load(
+        data_dir: str | os.PathLike | None = None,
+        *,
+        cache_dir: str | os.PathLike | None = None,
+        download: bool = True,
+    ) -> T:
+        return load_sources(cls, reader, version, sources, read, data_dir, cache_dir, download)
+
+    load.__doc__ = doc
+    load.__annotations__["return"] = cls
+    load.__name__ = load.__qualname__ = f"load_{reader}"
+    load.__module__ = getattr(read, "__module__", __name__)
+    return load
+
+
 def source_path_and_sha(
     source: str | os.PathLike | registry.DataFile,
     data_dir: str | os.PathLike | None,

@@ -25,15 +25,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxnas import _optional
+
 
 def _import_lightgbm():
-    try:
-        import lightgbm
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "the LightGBM mean model needs lightgbm: pip install 'jaxnas[lightgbm]'"
-        ) from e
-    return lightgbm
+    return _optional.require("lightgbm", "the LightGBM mean model ('lgb')", "lightgbm")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,14 +157,8 @@ def lgb_from_strings(strings, y_mean, y_std, chain: bool, num_threads: int = 0) 
 
 
 def import_xgboost():
-    try:
-        import xgboost
-    except ImportError as e:
-        raise ImportError(
-            "the XGBoost mean model ('xgb') needs xgboost, an optional extra: "
-            "pip install 'jaxnas[xgboost]'"
-        ) from e
-    return xgboost
+    """The ``xgboost`` module, or an ImportError naming the extra that installs it."""
+    return _optional.require("xgboost", "the XGBoost mean model ('xgb')", "xgboost")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Smoke run of the NB101-20k search-curve binary with an embeddings file keyed by hash."""
+"""Smoke run of the search-table binary on NB101-20k (config search_nb101.py) with an
+embeddings file keyed by hash."""
 
 import json
 
@@ -9,7 +10,7 @@ from jaxnas.data import nb101 as d101
 
 
 def _run(args, timeout=900):
-    return run_binary("experiments.nb101_search", *args, timeout=timeout)
+    return run_binary("experiments.search_table", *args, timeout=timeout)
 
 
 def test_nb101_search_smoke(tmp_path, data_dir):

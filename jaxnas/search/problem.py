@@ -17,6 +17,7 @@ has none) and its cost (training seconds or 1 per query).
 
 from __future__ import annotations
 
+import pathlib
 from typing import NamedTuple
 
 import jax
@@ -195,6 +196,22 @@ def align_embeddings(ids, embeddings, row_ids, what: str = "embeddings") -> np.n
     return emb[first[pos_c]].astype(np.float32)
 
 
+def parse_embeddings(entries) -> dict[str, str]:
+    """``('name=path', ...)`` -> ``{name: path}`` (clear errors on a bad entry, a repeated name
+    or a missing file)."""
+    out = {}
+    for e in entries:
+        name, sep, path = str(e).partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"config.embeddings entry {e!r} is not of the form 'name=path'")
+        if not pathlib.Path(path).is_file():
+            raise FileNotFoundError(f"config.embeddings: {name}: no such file {path}")
+        if name in out:
+            raise ValueError(f"config.embeddings: name {name!r} given twice")
+        out[name] = path
+    return out
+
+
 def embedding_table(bench: tabular.TabularBenchmark, path) -> np.ndarray:
     """The ``[N, D]`` encoding table of a benchmark from an ``embeddings.npz`` file
     (read with :func:`jaxnas.embeddings.load`, as written by the arch2vec / CATE pretraining).
@@ -368,6 +385,7 @@ __all__ = [
     "make",
     "mutate",
     "nearest_neighbours",
+    "parse_embeddings",
     "sample_unvisited",
     "subset",
     "visited",

@@ -93,8 +93,7 @@ def _summarize_yahpo(data_dir) -> dict:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    common.check_no_args(argv)
     data_dir = common.data_dir()
     names = _ONLY.value or list(_BUILDERS)
     unknown = [n for n in names if n not in _BUILDERS and n != "nb301-yahpo"]

@@ -18,7 +18,7 @@ import pathlib
 import time
 
 import numpy as np
-from absl import app, flags, logging
+from absl import flags, logging
 
 from experiments import common
 from jaxnas import io
@@ -71,8 +71,7 @@ def summarize_nb101(data_dir: pathlib.Path | None, with_hashes: bool) -> dict:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    common.check_no_args(argv)
     summary = {"nb101": summarize_nb101(common.data_dir(), _HASHES.value)}
     path = common.workdir("results/spaces") / "spaces_summary.json"
     io.write_json(path, summary, indent=2)

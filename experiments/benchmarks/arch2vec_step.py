@@ -30,7 +30,7 @@ import time
 import jax
 import jraph
 import numpy as np
-from absl import app, flags
+from absl import flags
 
 from experiments import common
 from jaxnas import io, train
@@ -145,8 +145,7 @@ def bench_space(space: str, batch_size: int, steps: int, repeats: int) -> dict:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    common.check_no_args(argv)
     load0 = os.getloadavg()
     t0 = time.perf_counter()
     res = {

@@ -95,7 +95,7 @@ def bench(cells: cate.Cells, pairs: np.ndarray, preset: str, batch: int, repeats
 
 
 def main(argv):
-    del argv
+    common.check_no_args(argv)
     cells = cate.load_cells("nb101", key=jax.random.key(0), num_cells=_NUM_CELLS.value)
     pairs = cate_pairs.sample_pairs(jax.random.key(1), cells.attribute, 2e6, 2)
     pairs = pairs[np.random.default_rng(0).permutation(len(pairs))]

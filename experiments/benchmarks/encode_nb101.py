@@ -67,7 +67,7 @@ def _best(fn, repeats: int) -> tuple[float, object]:
 
 
 def main(argv):
-    del argv
+    common.check_no_args(argv)
     repeats = _REPEATS.value
     t0 = time.perf_counter()
     adjacency, ops = nb101.enumerate_cells()

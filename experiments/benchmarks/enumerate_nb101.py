@@ -41,7 +41,7 @@ def naive_enumerate(n: int, structures: np.ndarray) -> tuple[dict, int]:
 
 
 def main(argv):
-    del argv
+    common.check_no_args(argv)
     t0 = time.perf_counter()
     adjacency, ops = nb101.enumerate_cells()
     t_vec = time.perf_counter() - t0

@@ -15,6 +15,8 @@ import jax
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from jaxnas.analysis import figures
+
 METHODS = ("pca", "tsne", "umap")
 
 
@@ -89,11 +91,7 @@ def plot(
       points: ``(method, encoding name) -> [M, 2]``.
       colors: encoding name -> ``[M]`` accuracy of the projected points.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = figures.pyplot()
     methods = list(dict.fromkeys(m for m, _ in points))
     names = list(dict.fromkeys(n for _, n in points))
     allc = np.concatenate([scale * np.asarray(colors[n]) for n in names])
@@ -117,14 +115,7 @@ def plot(
             ax.set_yticks([])
     if sc is not None:
         fig.colorbar(sc, ax=axes.ravel().tolist(), shrink=0.8, label="accuracy (%)")
-    if title:
-        fig.suptitle(title)
-    out_prefix = pathlib.Path(out_prefix)
-    paths = [out_prefix.with_suffix(".png"), out_prefix.with_suffix(".svg")]
-    for p in paths:
-        fig.savefig(p, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return figures.save(fig, out_prefix, title, tight_layout=False)
 
 
 __all__ = ["METHODS", "available_methods", "plot", "project", "subsample"]

@@ -52,20 +52,25 @@ def to_arch2vec(genotype, cell: str = "normal") -> tuple[np.ndarray, np.ndarray]
     return adj, ops
 
 
+def _graph_arrays(adjacency, ops, n: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(adjacency [n, n], ops [n])`` as arrays, or :class:`InvalidCellError` on other shapes."""
+    a, o = np.asarray(adjacency), np.asarray(ops)
+    if a.shape != (n, n) or o.shape != (n,):
+        raise InvalidCellError(
+            f"darts/{what}: expected adjacency [{n}, {n}] and ops [{n}], "
+            f"got {a.shape} and {o.shape}"
+        )
+    return a, o
+
+
 def from_arch2vec(adjacency, ops, allow_none: bool = False) -> Cell:
     """The cell (8 ``(op, input)`` pairs) encoded by an arch2vec graph, or raises.
 
     The inverse of :func:`to_arch2vec`; graphs not of that exact form (e.g. decoder outputs that
     are not cells of the space) raise :class:`InvalidCellError` naming the problem.
     """
-    a = np.asarray(adjacency)
-    o = np.asarray(ops)
     n = ARCH2VEC_NODES
-    if a.shape != (n, n) or o.shape != (n,):
-        raise InvalidCellError(
-            f"darts/arch2vec: expected adjacency [{n}, {n}] and ops [{n}], "
-            f"got {a.shape} and {o.shape}"
-        )
+    a, o = _graph_arrays(adjacency, ops, n, "arch2vec")
     if tuple(o[[0, 1, -1]]) != (0, 1, n - 1):
         raise InvalidCellError("darts/arch2vec: nodes 0, 1, 10 must be c_k-2, c_k-1, output")
     expected_out = np.zeros(n, bool)
@@ -147,13 +152,8 @@ def to_cate(genotype, cell: str = "normal") -> tuple[np.ndarray, np.ndarray]:
 
 def from_cate(adjacency, ops) -> Cell:
     """The cell encoded by a CATE graph (inverse of :func:`to_cate`), or raises."""
-    a = np.asarray(adjacency)
-    o = np.asarray(ops)
     n = CATE_NODES
-    if a.shape != (n, n) or o.shape != (n,):
-        raise InvalidCellError(
-            f"darts/cate: expected adjacency [{n}, {n}] and ops [{n}], got {a.shape} and {o.shape}"
-        )
+    a, o = _graph_arrays(adjacency, ops, n, "cate")
     expected, expected_ops = _cate_skeleton()
     fixed = np.ones((n, n), bool)
     op_nodes = [v for node in range(NUM_NODES) for v in _cate_op_nodes(node)]

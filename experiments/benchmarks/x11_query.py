@@ -72,7 +72,7 @@ def main(argv):
         cfg = sg.SurrogateConfig(noise=nz, lgb=lgb)
         t0 = time.perf_counter()
         if base is None:
-            s = base = sg.fit(cfg, d.encodings, d.curves, jax.random.key(0))
+            s = base = sg.fit(jax.random.key(0), d.encodings, d.curves, cfg)
             out["fit_seconds_svd_lgb"] = round(time.perf_counter() - t0, 3)
         else:
             s = sg.refit_noise(base, cfg, d.encodings, d.curves)

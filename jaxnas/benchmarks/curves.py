@@ -234,7 +234,7 @@ def fit_and_report(
     and evaluates both on the test split (shared by the builders)."""
     tr, va, te = datasets.split(len(d.curves), seed, tuple(fractions))
     k_fit, k_noise = jax.random.split(key)
-    s = sg.fit(config, d.encodings[tr], d.curves[tr], k_fit, heldout_curves=d.curves[va])
+    s = sg.fit(k_fit, d.encodings[tr], d.curves[tr], config, heldout_curves=d.curves[va])
     tm = mean_models.lgb_fit(arch_features[tr], np.log(d.full_time[tr])[:, None], config.lgb)
     bench = SurrogateCurveBenchmark(
         name=name,

@@ -1,9 +1,11 @@
 """Hyperband (Li et al. 2018) and BOHB (Falkner et al. 2018) over a finite curve benchmark.
 
-Same candidate sets, budget accounting and trajectory format as the LCE wrapper
-(:mod:`jaxnas.search.multifidelity`): every training event costs ``full * (to - from) / E_max``
-simulated seconds (``from = 0`` with ``resume=False``), and only evaluations at ``E_max`` can
-become the incumbent.
+Both are :class:`~jaxnas.search.multifidelity.MultiFidelitySearcher` s (:func:`hyperband`,
+:func:`bohb`), run like the LCE wrapper by ``multifidelity.run(searcher, cp, keys, budget)``:
+same candidate sets, budget accounting and trajectory. Every training event costs
+``full * (to - from) / E_max`` simulated seconds (``from = 0`` with ``resume=False``), only
+evaluations at ``E_max`` can become the incumbent, and a run stops at its first event over the
+budget. Host draws (rows, BOHB samples) come from ``multifidelity.host_rng(key, 11)``.
 
 Hyperband runs brackets ``s = s_max, ..., 0`` (then starts over) until the budget is spent.
 Bracket ``s`` starts ``n = ceil((s_max + 1) / (s + 1) * eta^s)`` configurations at

@@ -1,35 +1,46 @@
-"""Multi-fidelity search with learning-curve extrapolation (LCE; NAS-Bench-x11's Algorithm 2).
+"""Multi-fidelity search: the LCE wrapper (NAS-Bench-x11's Algorithm 2), Hyperband and BOHB.
 
-Any single-fidelity :class:`~jaxnas.search.base.Searcher` (RS, REA, LS, BANANAS) becomes a
-multi-fidelity one: each candidate it proposes is trained for ``e_few`` epochs, its partial
-curve is extrapolated to ``target_epoch`` (WPM, LcSVR, last value or an oracle; switchable), and
-only candidates whose prediction beats the top ``top_n`` percent of the fully trained history are
+A :class:`MultiFidelitySearcher` decides which candidate is trained to which epoch. Like
+:class:`~jaxnas.search.base.Searcher` it is three functions over an explicit state, here on the
+host and for all runs in lockstep (``init(keys, cp)``, ``ask(state, cp, active) -> (Events,
+state)``, ``tell(state, cp, events, values)``); :func:`run` drives any of them with one
+signature and returns the one :class:`~jaxnas.search.base.Trajectory` type (over training
+events, with their ``fidelity``)::
+
+    searcher = mf.lce(evolution.regularized_evolution(), mf.wpm_extrapolator(), mf.LCEConfig(20))
+    traj = mf.run(searcher, cp, base.seed_keys(range(10)), budget)     # Trajectory [10, Q]
+    traj = mf.run(hyperband.bohb(), cp, base.seed_keys(range(10)), budget)
+    mf.at_budgets(traj, [budget]); mf.to_rows(traj, cp, ...)        # results.run_rows schema
+
+:func:`lce` wraps a single-fidelity searcher the way optax's wrappers wrap a transformation:
+each candidate it proposes is trained for ``e_few`` epochs, its partial curve is extrapolated
+to ``target_epoch`` (WPM, LcSVR, last value or an oracle; :class:`Extrapolator`), and only
+candidates whose prediction beats the top ``top_n`` percent of the fully trained history are
 trained to completion. Only fully trained architectures are told to the wrapped algorithm (and
-can become the incumbent); rejected ones are forgotten by it.
+can become the incumbent); rejected ones are forgotten by it. :func:`full_fidelity` is the same
+searcher with every candidate trained to ``E_max``.
 
-Budget accounting (simulated seconds; ``full = full_time[row]``, the time to ``E_max``):
+Budget accounting (simulated seconds; ``full = full_time[row]``, the time to ``E_max``): an
+event training from epoch ``start`` (0: from scratch) to ``epoch`` costs
+``full * (epoch - start) / E_max``. Under LCE, partial training costs ``full * e_few / E_max``;
+continuing a promoted candidate ``full * (E_max - e_few) / E_max`` with ``resume=True`` (else
+``full``); while the history holds fewer than ``num_full_init`` architectures, candidates are
+trained to ``E_max`` directly (as LcSVR needs fully trained curves). Every training event is
+one entry of the trajectory, so regret vs simulated time is exact up to the event in progress
+when the budget runs out (cut it with :func:`at_budgets`).
 
-* partial training to ``e_few``: ``full * e_few / E_max``;
-* continuing a promoted candidate: ``full * (E_max - e_few) / E_max`` with ``resume=True``
-  (the default: training continues from the partial run), ``full`` with ``resume=False``;
-* while the history holds fewer than ``num_full_init`` architectures, candidates are trained
-  to ``E_max`` directly (one event of cost ``full``), as LcSVR needs fully trained curves.
+Under LCE the wrapped algorithm's ``ask`` / ``tell`` are called ``jit(vmap(...))`` over all
+runs, and the partial curves of every run's candidates are extrapolated in **one** batched call
+(one vmapped NUTS fit for the WPM). Rows a run already rejected are not trained again: when the
+algorithm proposes one (or a row twice in a round), a random row that run has not tried yet is
+trained instead (drawn with :func:`host_rng` of the run's key), so a model-based searcher whose
+proposals are all rejected cannot stall.
 
-Every training event (partial or to completion) is one entry of the run's trajectory, with its
-cost, cumulative cost and the incumbent after it, so regret vs simulated time is exact up to the
-event in progress when the budget runs out (cut it with :func:`at_budgets`).
-
-Seeds run in lockstep on the host: each round the wrapped algorithm's ``ask`` / ``tell`` are
-called ``jit(vmap(...))`` over all seeds, and the partial curves of every seed's candidates are
-extrapolated in **one** batched call (one vmapped NUTS fit for the WPM). Rows a run already
-rejected are not trained again: when the algorithm proposes one (or a row twice in a round), a
-uniformly random row that run has not tried yet is trained instead, so a model-based searcher
-whose proposals are all rejected cannot stall.
-
-Benchmarks are finite candidate sets with a fixed curve per row (:class:`CurveProblem`): the
-real NB-NLP curves, or one noisy draw per row of an x11 surrogate. Rows without a neighbour
-table get the ``k`` nearest rows of the encoding table as their neighbourhood
-(:func:`knn_neighbours`), which mutation and local search use.
+Benchmarks are finite candidate sets with a fixed curve per row (:class:`CurveProblem`, e.g.
+from :mod:`jaxnas.benchmarks.curve_sets`): real NB-NLP curves, or one noisy draw per row of an
+x11 surrogate. Rows without a neighbour table get the ``k`` nearest rows of the encoding table as
+their neighbourhood (:func:`jaxnas.search.problem.nearest_neighbours`, ties by row order),
+which mutation and local search use.
 """
 
 from __future__ import annotations
@@ -108,19 +119,6 @@ class CurveProblem(NamedTuple):
         return float(self.curves[:, -1].max())
 
 
-def knn_neighbours(x, k: int) -> np.ndarray:
-    """``int32 [N, k]``: the ``k`` nearest other rows of ``x [N, D]`` (squared Euclidean;
-    Hamming distance for binary encodings), ties broken by row order."""
-    x = np.asarray(x, np.float64)
-    n = x.shape[0]
-    if not 1 <= k < n:
-        raise ValueError(f"k must lie in [1, {n - 1}], got {k}")
-    sq = np.sum(x * x, axis=1)
-    d = sq[:, None] + sq[None, :] - 2.0 * x @ x.T
-    d[np.arange(n), np.arange(n)] = np.inf
-    return np.argsort(d, axis=1, kind="stable")[:, :k].astype(np.int32)
-
-
 def make_curve_problem(
     x,
     curves,
@@ -145,7 +143,8 @@ def make_curve_problem(
       higher_is_better: True for accuracies, False for losses.
       test: optional ``[N]`` test metric at ``E_max``.
       neighbours: optional ``[N, K]`` neighbour table (``-1`` padded); default
-        :func:`knn_neighbours` with ``num_neighbours``.
+        :func:`jaxnas.search.problem.nearest_neighbours` (no key: ties by row order) with
+        ``num_neighbours``.
       bounded: objective already in ``[0, 1]`` (default: ``higher_is_better`` and all values
         in ``[0, 1]``).
     """
@@ -168,7 +167,7 @@ def make_curve_problem(
         bounded = bool(higher_is_better and c.min() >= 0.0 and c.max() <= 1.0)
     test = np.full(n, np.nan) if test is None else np.asarray(test, np.float64)
     if neighbours is None:
-        neighbours = knn_neighbours(x, num_neighbours)
+        neighbours = P.nearest_neighbours(x, num_neighbours)
     prob = P.make(x, obj[:, -1], test, ft, neighbours)
     return CurveProblem(prob, obj, test, epochs, ft, sign, bounded, name, source)
 
@@ -838,7 +837,6 @@ __all__ = [
     "from_curve_set",
     "full_fidelity",
     "host_rng",
-    "knn_neighbours",
     "last_value_extrapolator",
     "lce",
     "lcsvr_extrapolator",

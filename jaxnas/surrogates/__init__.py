@@ -5,7 +5,7 @@ model of the residuals (STD, GKDE, sliding window)::
 
     from jaxnas import surrogates as sur
     config = sur.SurrogateConfig(compressor="svd", mean_model="lgb", noise="gkde")
-    s = sur.fit(config, x_train, y_train, jax.random.key(0))      # [N, D], [N, E]
+    s = sur.fit(jax.random.key(0), x_train, y_train, config)      # [N, D], [N, E]
     mean = sur.query(s, x_test, with_noise=False)                 # [B, E]
     noisy = sur.query(s, x_test, jax.random.key(1))               # [B, E]
     sur.curve_metrics(y_test, mean)    # avg / final R^2 and Kendall tau

@@ -5,7 +5,7 @@ noisy curves::
 
     from jaxnas.surrogates import surrogate as sg
     config = sg.SurrogateConfig(compressor="svd", mean_model="lgb", noise="gkde")
-    s = sg.fit(config, x_train, y_train, jax.random.key(0))
+    s = sg.fit(jax.random.key(0), x_train, y_train, config)
     mean = sg.query(s, x_test, with_noise=False)                 # [B, E]
     noisy = sg.query(s, x_test, jax.random.key(1))               # [B, E], one draw per row
     sg.save(s, "workdir/nlp11"); s2 = sg.load("workdir/nlp11")   # answers identically
@@ -125,17 +125,22 @@ def _decode(comp, z) -> np.ndarray:
 
 
 def fit(
-    config: SurrogateConfig, encodings, curves, key: jax.Array, heldout_curves=None
+    key: jax.Array,
+    encodings,
+    curves,
+    config: SurrogateConfig | None = None,
+    heldout_curves=None,
 ) -> Surrogate:
-    """Fits a surrogate.
+    """Fits a surrogate (key first, as every predictor of :mod:`jaxnas.predictors`).
 
     Args:
-      config: the combination and its settings.
+      key: PRNG key (MLP / VAE initialisation).
       encodings: ``[N, D]`` architecture features.
       curves: ``[N, E]`` finite training curves.
-      key: PRNG key (MLP / VAE initialisation).
+      config: the combination and its settings (default ``SurrogateConfig()``).
       heldout_curves: ``[M, E]`` validation curves, needed when ``config.num_components == 0``.
     """
+    config = SurrogateConfig() if config is None else config
     x = np.asarray(encodings, np.float64)
     y = np.asarray(curves, np.float64)
     if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):

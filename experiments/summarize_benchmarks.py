@@ -102,7 +102,7 @@ def main(argv):
     out = {}
     for name in [n for n in names if n == "nb301-yahpo"]:
         out[name] = _summarize_yahpo(data_dir)
-    for name in [n for n in names if n != "nb301-yahpo"]:
+    for name in common.progress([n for n in names if n != "nb301-yahpo"], desc="benchmarks"):
         build, metric, mode = _BUILDERS[name]
         t0 = time.perf_counter()
         try:

@@ -20,7 +20,7 @@ import time
 
 import jax
 import numpy as np
-from absl import app, flags
+from absl import flags
 
 from experiments import common
 from jaxnas import io
@@ -45,13 +45,12 @@ def _time(fn) -> tuple[float, float]:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    common.check_no_args(argv)
     data_dir = common.data_dir()
     if _DATASET.value == "taskset":
-        d = datasets.taskset("imdb_patch128_LSTM128_avg_bs64", data_dir)
+        d = datasets.taskset("imdb_patch128_LSTM128_avg_bs64", data_dir, download=common.download())
     else:
-        d = datasets.nlp_wt2(data_dir, first_epochs=3)
+        d = datasets.nlp_wt2(data_dir, first_epochs=3, download=common.download())
     lgb = mean_models.REFERENCE_LGB if _LGB.value == "reference" else mean_models.FAST_LGB
     lgb = dataclasses.replace(lgb, num_threads=_THREADS.value)
     rng = np.random.default_rng(0)

@@ -28,7 +28,6 @@ from experiments import common
 from jaxnas import io
 from jaxnas.benchmarks import curve_sets
 from jaxnas.search import base, mf_results, plotting, registry
-from jaxnas.search import hyperband as hb
 from jaxnas.search import multifidelity as mf
 
 _CONFIG = config_flags.DEFINE_config_file(
@@ -48,11 +47,8 @@ def methods(c, name: str, searchers: dict):
             cfg = lce if ext is not None else dataclasses.replace(lce, asks_per_round=1)
             label = LABEL[m] + ("" if ext is None else "-" + e.upper())
             yield label, m, e, mf.lce(searchers[m], ext, cfg)
-    for m in c.multi_fidelity:
-        bohb = hb.BOHBConfig(**c.bohb) if m == "bohb" else None
-        if m not in ("hyperband", "bohb"):
-            raise ValueError(f"unknown multi-fidelity method {m!r}")
-        yield LABEL[m], m, None, hb.hyperband(hb.HyperbandConfig(**c.hyperband), bohb)
+    for m in c.multi_fidelity:  # 'hyperband', 'bohb': registered multi-fidelity searchers
+        yield LABEL[m], m, None, registry.make_searcher(m, c[m])
 
 
 def run_benchmark(name: str, c, workdir) -> tuple[list[dict], list[dict]]:

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from jaxnas.predictors import lcsvr
-from jaxnas.search import base, evolution, sampling
+from jaxnas.search import base, evolution, registry, sampling
 from jaxnas.search import hyperband as hb
 from jaxnas.search import multifidelity as mf
 
@@ -273,3 +273,20 @@ def test_host_draws_come_from_the_key(cp):
     np.testing.assert_array_equal(t1.index, t2.index)
     t3 = mf.run(hb.hyperband(), cp, jax.random.split(jax.random.key(9), 2), budget)
     assert not np.array_equal(t1.index[:, :27], t3.index[:, :27])
+
+
+def test_registry_builds_the_multi_fidelity_searchers(cp):
+    keys, budget = base.seed_keys([0, 1]), 0.3 * cp.full_time.sum()
+    pairs = [
+        (registry.make_searcher("hyperband", {"eta": 3.0}), hb.hyperband()),
+        (registry.make_searcher("bohb", {"num_components": 2}),
+         hb.bohb(hb.BOHBConfig(num_components=2))),
+        (registry.make_searcher("lce", {"searcher": "rs", "e_few": 3, "extrapolator": "last_value",
+                                        "num_full_init": 3, "max_history": 64}),
+         mf.lce(RS, mf.last_value_extrapolator(),
+                mf.LCEConfig(e_few=3, num_full_init=3, max_history=64))),
+    ]  # fmt: skip
+    for a, b in pairs:
+        ta, tb = mf.run(a, cp, keys, budget), mf.run(b, cp, keys, budget)
+        np.testing.assert_array_equal(ta.index, tb.index)
+        np.testing.assert_array_equal(ta.fidelity, tb.fidelity)

@@ -99,9 +99,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.extrapolator = ml_collections.ConfigDict()
     c.extrapolator.wpm = ml_collections.ConfigDict({"preset": "fast"})
     c.extrapolator.svr = ml_collections.ConfigDict({"n_iter": 100, "refit_every": 5})
-    # Hyperband / BOHB (jaxnas.search.hyperband.HyperbandConfig / BOHBConfig).
+    # Hyperband / BOHB: make_searcher(name, c[name]) (jaxnas.search.hyperband).
     c.hyperband = ml_collections.ConfigDict({"eta": 3.0})
-    c.bohb = ml_collections.ConfigDict({"num_components": 8})
+    c.bohb = ml_collections.ConfigDict({"eta": 3.0, "num_components": 8})
     # Searchers: jaxnas.search.registry.make_searcher(name, c.searchers[name]).
     c.searchers = ml_collections.ConfigDict()
     c.searchers.rs = ml_collections.ConfigDict()

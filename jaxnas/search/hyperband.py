@@ -37,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from jaxnas.search import multifidelity as mf
+from jaxnas.search import registry
 
 
 def bracket_schedule(r_max: float, r_min: float, eta: float = 3.0) -> list[list[tuple[int, float]]]:
@@ -269,14 +270,47 @@ def bohb(config: BOHBConfig | None = None, hb: HyperbandConfig | None = None):
     return hyperband(hb, BOHBConfig() if config is None else config)
 
 
+@registry.register("hyperband")
+def hyperband_from_config(
+    eta: float = 3.0, min_epoch: int | None = None, resume: bool = True
+) -> mf.MultiFidelitySearcher:
+    """``make_searcher('hyperband', config)``: :func:`hyperband` with
+    :class:`HyperbandConfig` fields as keyword arguments."""
+    return hyperband(HyperbandConfig(eta=eta, min_epoch=min_epoch, resume=resume))
+
+
+@registry.register("bohb")
+def bohb_from_config(
+    eta: float = 3.0,
+    min_epoch: int | None = None,
+    resume: bool = True,
+    top_n_percent: float = 15.0,
+    num_samples: int = 64,
+    random_fraction: float = 1.0 / 3.0,
+    bandwidth_factor: float = 3.0,
+    min_bandwidth: float = 1e-3,
+    min_points_in_model: int | None = None,
+    num_components: int = 8,
+) -> mf.MultiFidelitySearcher:
+    """``make_searcher('bohb', config)``: :func:`bohb` with :class:`BOHBConfig` and
+    :class:`HyperbandConfig` fields as keyword arguments."""
+    cfg = BOHBConfig(
+        top_n_percent, num_samples, random_fraction, bandwidth_factor, min_bandwidth,
+        min_points_in_model, num_components,
+    )  # fmt: skip
+    return bohb(cfg, HyperbandConfig(eta=eta, min_epoch=min_epoch, resume=resume))
+
+
 __all__ = [
     "BOHBConfig",
     "HyperbandConfig",
     "KDEModel",
     "bohb",
+    "bohb_from_config",
     "bracket_schedule",
     "fit_kde_model",
     "hyperband",
+    "hyperband_from_config",
     "kde_bandwidth",
     "kde_pdf",
     "kde_space",

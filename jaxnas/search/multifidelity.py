@@ -56,7 +56,7 @@ import numpy as np
 
 from jaxnas.predictors import curves as curves_lib
 from jaxnas.predictors import lcsvr, wpm
-from jaxnas.search import base, results
+from jaxnas.search import base, registry, results
 from jaxnas.search import problem as P
 
 # Reference settings of NAS-Bench-x11 (REFERENCE.md): E_max, E_few, budget in seconds.
@@ -774,6 +774,29 @@ def lce(
     return MultiFidelitySearcher(init, ask, tell, name)
 
 
+@registry.register("lce")
+def lce_from_config(
+    searcher: str,
+    e_few: int,
+    searcher_config=None,
+    extrapolator: str = "wpm",
+    extrapolator_config=None,
+    target_epoch: int | None = None,
+    top_n: float = 30.0,
+    num_full_init: int = 10,
+    asks_per_round: int = 1,
+    max_history: int = 200,
+    resume: bool = True,
+) -> MultiFidelitySearcher:
+    """``make_searcher('lce', config)``: the registered ``searcher`` (built from
+    ``searcher_config``) wrapped by :func:`lce` with the extrapolator ``extrapolator``
+    (:func:`make_extrapolator`) and :class:`LCEConfig` fields as keyword arguments. (Each call
+    builds a new wrapped searcher, compiled anew; wrap one object with :func:`lce` to share.)"""
+    inner = registry.make_searcher(searcher, searcher_config)
+    cfg = LCEConfig(e_few, target_epoch, top_n, num_full_init, asks_per_round, max_history, resume)
+    return lce(inner, make_extrapolator(extrapolator, extrapolator_config), cfg)
+
+
 def full_fidelity(searcher: base.Searcher, max_history: int = 200) -> MultiFidelitySearcher:
     """The single-fidelity searcher in the multi-fidelity loop: one candidate per round,
     trained to ``E_max`` (the same queries and keys as :func:`jaxnas.search.base.run`)."""
@@ -839,6 +862,7 @@ __all__ = [
     "host_rng",
     "last_value_extrapolator",
     "lce",
+    "lce_from_config",
     "lcsvr_extrapolator",
     "make_curve_problem",
     "make_events",

@@ -33,6 +33,11 @@ RMSE in loss units / Kendall tau / WPM 90% interval coverage)::
 The WPM's intervals are too narrow on these real curves (coverage well below nominal). Full
 table: ``<workdir>/lce_eval.md``. About 25 min on the shared CPU (LcSVR's 1,000 x 3-fold
 search dominates; the WPM took 0.4-1.3 s per curve in batches of 32).
+
+Measured before issue 15 drew LcSVR's random-search seed from the key (formerly seed 0): the
+WPM and last-value rows repeat exactly, LcSVR's differ with the same distribution (smoke
+setting, TaskSet GRU64, 30 seeds: RMSE 0.019 +- 0.008 with integer seeds vs 0.017 +- 0.008 with
+key-drawn ones, Mann-Whitney p = 0.42).
 """
 
 import ml_collections

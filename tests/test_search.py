@@ -227,6 +227,8 @@ def test_history_tracks_visited_rows_exactly():
     np.testing.assert_array_equal(np.flatnonzero(np.asarray(h.seen)), np.sort(rows))
     probe = jnp.arange(prob.size)
     np.testing.assert_array_equal(P.visited(h, probe), np.isin(np.arange(prob.size), rows))
+    h_last = P.history_add(h, jnp.asarray([prob.size - 1], jnp.int32), jnp.asarray([0.0]))
+    assert not bool(P.visited(h_last, -1))  # neighbour-table padding is never visited
     keys = jax.random.split(jax.random.key(1), 200)
 
     def scan_sample(k):  # the former O(T) answer: the first unvisited of `tries` draws

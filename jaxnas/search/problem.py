@@ -331,8 +331,10 @@ def history_best(h: History):
 
 
 def visited(h: History, index) -> jax.Array:
-    """Whether each row of ``index [...]`` was queried (a lookup in ``h.seen``)."""
-    return h.seen[jnp.asarray(index)]
+    """Whether each row of ``index [...]`` was queried (a lookup in ``h.seen``; False for the
+    ``-1`` padding of neighbour tables)."""
+    index = jnp.asarray(index)
+    return (index >= 0) & h.seen[jnp.maximum(index, 0)]
 
 
 def sample_unvisited(key: jax.Array, problem: Problem, h: History, tries: int = 16) -> jax.Array:

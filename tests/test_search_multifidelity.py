@@ -130,11 +130,11 @@ def test_oracle_wrapper_finds_optimum(cp):
     seeds = [0, 1, 2]
     keys = base.seed_keys(seeds)
     traj = mf.run(mf.lce(RS, mf.oracle_extrapolator(cp), cfg), cp, keys, budget)
-    at = mf.at_budgets(traj, [budget])
+    at = base.at_budgets(traj, [budget])
     np.testing.assert_allclose(at["best_y"][:, 0], cp.optimum)
     # Plain RS with the same budget trains every row fully and misses it for some seed.
     plain = mf.run(mf.lce(RS, None, cfg), cp, keys, budget)
-    assert np.min(mf.at_budgets(plain, [budget])["best_y"][:, 0]) < cp.optimum
+    assert np.min(base.at_budgets(plain, [budget])["best_y"][:, 0]) < cp.optimum
     rows = mf.to_rows(traj, cp, algorithm="RS-oracle", seeds=seeds, budget=budget)
     assert rows[0]["final_regret"] == pytest.approx(0.0, abs=1e-12)
     assert rows[0]["num_full"] + rows[0]["num_partial"] == rows[0]["num_queries"]
@@ -242,7 +242,7 @@ def test_bohb_and_hyperband_runs(cp):
         for t in (unpadded(traj, r) for r in range(2)):
             assert t["cum_cost"][-1] >= budget and t["cum_cost"][-2] < budget
             assert t["full"].any()
-        regret = cp.optimum - mf.at_budgets(traj, [budget])["best_y"][:, 0]
+        regret = cp.optimum - base.at_budgets(traj, [budget])["best_y"][:, 0]
         assert np.all(regret >= 0) and np.all(regret < 0.2)
 
 

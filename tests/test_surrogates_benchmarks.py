@@ -1,12 +1,15 @@
 """NB311-YAHPO (surrogate of a surrogate) and NB111-4 surrogate benchmarks on the real files."""
 
 import dataclasses
+import subprocess
+import sys
 
 import jax
 import numpy as np
 import pytest
 
-from jaxnas.benchmarks import base, curves, nb111, nb311
+import jaxnas.benchmarks as jb
+from jaxnas.benchmarks import base, builtin, curves, nb111, nb311
 from jaxnas.spaces import darts
 from jaxnas.surrogates import mean_models
 from jaxnas.surrogates import surrogate as sg
@@ -69,8 +72,6 @@ def bench_x(ec):
 
 @pytest.mark.slow
 def test_nb111_build_and_query(data_dir):
-    from jaxnas.benchmarks import builtin
-
     bench, report = nb111.build(FAST, data_dir, kl_samples=20, download=False)
     assert bench.fidelities == (4, 12, 36, 108)
     assert bench.surrogate.compressor.num_components == 3
@@ -91,10 +92,6 @@ def test_nb111_build_and_query(data_dir):
 
 
 def test_surrogate_benchmarks_live_in_jaxnas_benchmarks():
-    import subprocess
-    import sys
-
-    import jaxnas.benchmarks as jb
 
     for name in ("nlp11", "nb311", "nb111"):
         assert hasattr(getattr(jb, name), "build"), name

@@ -26,7 +26,7 @@ import numpy as np
 from absl import logging
 
 from jaxnas import io
-from jaxnas.benchmarks import nb311
+from jaxnas.benchmarks import nb111, nb311
 from jaxnas.data import errors
 from jaxnas.surrogates import compress, datasets, mean_models, metrics, vae
 from jaxnas.surrogates import surrogate as sg
@@ -113,8 +113,8 @@ def load(c, name: str, data_dir, download: bool):
     if name == "taskset":
         return [(datasets.taskset(t, data_dir, download=download), None) for t in c.taskset_tasks]
     if name == "nb111-4":
-        d = datasets.nb111_4(data_dir, download=download)
-        ec = datasets.nb101_ec_runs(data_dir, download=download)
+        d = nb111.dataset(data_dir, download=download)
+        ec = nb111.ec_runs(data_dir, download=download)
         keep = ~np.isin(d.keys, ec.keys)  # the EC cells are held out for the KL
         d = d._replace(**{f: getattr(d, f)[keep] for f in ("keys", "encodings", "curves")})
         return [(d._replace(full_time=d.full_time[keep]), ec)]

@@ -215,6 +215,14 @@ def load(directory) -> SurrogateCurveBenchmark:
     )
 
 
+def kl_report(bench: SurrogateCurveBenchmark, encodings, runs, key: jax.Array, samples: int):
+    """``avg_kl`` / ``final_kl``: the per-epoch KL of ``samples`` noisy curves of the surrogate
+    at ``encodings [M, D]`` against measured repeated runs ``[M, S, E]``."""
+    smp = sg.sample_curves(bench.surrogate, encodings, key, samples)
+    kl = metrics.kl_multi_seed(runs, smp)
+    return {"avg_kl": float(kl.mean()), "final_kl": float(kl[-1])}
+
+
 def fit_and_report(
     name: str,
     space: str,
@@ -225,13 +233,14 @@ def fit_and_report(
     key: jax.Array,
     *,
     metric: str,
-    first_epochs: int,
-    known: Mapping[str, np.ndarray],
     label: str,
+    first_epochs: int = 0,
+    known: Mapping[str, np.ndarray] | None = None,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
 ) -> tuple[SurrogateCurveBenchmark, dict]:
     """Splits ``d`` by ``seed``, fits the surrogate and the time model on the training split,
     and evaluates both on the test split (shared by the builders)."""
+    known = {} if known is None else known
     tr, va, te = datasets.split(len(d.curves), seed, tuple(fractions))
     k_fit, k_noise = jax.random.split(key)
     s = sg.fit(k_fit, d.encodings[tr], d.curves[tr], config, heldout_curves=d.curves[va])

@@ -22,7 +22,7 @@ from jaxnas.benchmarks import curves
 from jaxnas.benchmarks.curves import SurrogateCurveBenchmark
 from jaxnas.data import naslib, yahpo
 from jaxnas.spaces import darts
-from jaxnas.surrogates import datasets, metrics
+from jaxnas.surrogates import datasets
 from jaxnas.surrogates import surrogate as sg
 
 NOISE_STD = 0.005
@@ -113,22 +113,11 @@ def build(
     d, runs = yahpo_curves(data_dir, num_archs, seed, noise_std, download=download)
     key = jax.random.key(seed) if key is None else key
     bench, report = curves.fit_and_report(
-        "nb311-yahpo",
-        "darts",
-        d,
-        d.encodings,
-        config,
-        seed,
-        key,
-        metric="valid_acc",
-        first_epochs=0,
-        known={},
-        label=LABEL,
+        "nb311-yahpo", "darts", d, d.encodings, config, seed, key, metric="valid_acc", label=LABEL
     )
     test = np.isin(runs.keys, bench.splits["test"])
-    smp = sg.sample_curves(bench.surrogate, runs.encodings[test], jax.random.fold_in(key, 7), 50)
-    kl = metrics.kl_multi_seed(runs.runs[test], smp)
-    report.update(avg_kl=float(kl.mean()), final_kl=float(kl[-1]))
+    k_kl = jax.random.fold_in(key, 7)
+    report.update(curves.kl_report(bench, runs.encodings[test], runs.runs[test], k_kl, 50))
     return bench, report
 
 

@@ -10,7 +10,7 @@ events, with their ``fidelity``)::
     searcher = mf.lce(evolution.regularized_evolution(), mf.wpm_extrapolator(), mf.LCEConfig(20))
     traj = mf.run(searcher, cp, base.seed_keys(range(10)), budget)     # Trajectory [10, Q]
     traj = mf.run(hyperband.bohb(), cp, base.seed_keys(range(10)), budget)
-    mf.at_budgets(traj, [budget]); mf.to_rows(traj, cp, ...)        # results.run_rows schema
+    base.at_budgets(traj, [budget]); mf.to_rows(traj, cp, ...)      # results.run_rows schema
 
 :func:`lce` wraps a single-fidelity searcher the way optax's wrappers wrap a transformation:
 each candidate it proposes is trained for ``e_few`` epochs, its partial curve is extrapolated
@@ -27,7 +27,7 @@ continuing a promoted candidate ``full * (E_max - e_few) / E_max`` with ``resume
 ``full``); while the history holds fewer than ``num_full_init`` architectures, candidates are
 trained to ``E_max`` directly (as LcSVR needs fully trained curves). Every training event is
 one entry of the trajectory, so regret vs simulated time is exact up to the event in progress
-when the budget runs out (cut it with :func:`at_budgets`).
+when the budget runs out (cut it with :func:`jaxnas.search.base.at_budgets`).
 
 Under LCE the wrapped algorithm's ``ask`` / ``tell`` are called ``jit(vmap(...))`` over all
 runs, and the partial curves of every run's candidates are extrapolated in **one** batched call
@@ -367,11 +367,6 @@ def num_events(traj: base.Trajectory) -> np.ndarray:
     """``int [R]`` training events of each run of a :func:`run` trajectory (padding
     excluded)."""
     return np.sum(np.asarray(traj.fidelity) > 0, axis=-1)
-
-
-def at_budgets(traj: base.Trajectory, budgets) -> dict[str, np.ndarray]:
-    """:func:`jaxnas.search.base.at_budgets` (the incumbent at each budget in seconds)."""
-    return base.at_budgets(traj, budgets)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -856,7 +851,6 @@ __all__ = [
     "LCEConfig",
     "LCEState",
     "MultiFidelitySearcher",
-    "at_budgets",
     "from_curve_set",
     "full_fidelity",
     "host_rng",

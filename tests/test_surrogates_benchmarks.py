@@ -25,6 +25,14 @@ def nb311_built(data_dir):
     return nb311.build(FAST, data_dir, num_archs=300, download=False)
 
 
+def test_loaded_by_name_from_the_benchmark_registry(nb311_built, data_dir):
+    assert {"nlp11-wt2", "nb311-yahpo", "nb111-4"} <= set(jb.names())
+    bench = jb.load("nb311-yahpo", data_dir, download=False, config=FAST, num_archs=300)
+    g = darts.sample(jax.random.key(3))
+    assert bench.name == "nb311-yahpo" and isinstance(bench, base.Benchmark)
+    assert bench.query(g, 49) == pytest.approx(nb311_built[0].query(g, 49))
+
+
 def test_yahpo_curves_are_yahpo_plus_declared_noise(data_dir):
     pytest.importorskip("onnxruntime")
     from jaxnas.data import naslib, yahpo

@@ -26,13 +26,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
 from jaxnas import encodings, io
+from jaxnas.benchmarks import base
 from jaxnas.spaces import darts, nlp
 from jaxnas.surrogates import datasets, mean_models, metrics
 from jaxnas.surrogates import surrogate as sg
@@ -213,6 +214,18 @@ def load(directory) -> SurrogateCurveBenchmark:
         source=meta["source"],
         label=meta["label"],
     )
+
+
+def register(name: str, build: Callable[..., tuple[SurrogateCurveBenchmark, dict]]):
+    """Registers the benchmark of a builder (``build(data_dir=, download=, **kwargs) ->
+    (benchmark, report)``) as ``name`` in :mod:`jaxnas.benchmarks.base`; returns the loader
+    ``(data_dir=None, download=True, **kwargs) -> benchmark`` (it fits the surrogate)."""
+
+    def loader(data_dir=None, download: bool = True, **kwargs) -> SurrogateCurveBenchmark:
+        return build(data_dir=data_dir, download=download, **kwargs)[0]
+
+    loader.__doc__ = f"``jaxnas.benchmarks.load({name!r}, data_dir, **kwargs)``: see build."
+    return base.register(name)(loader)
 
 
 def kl_report(bench: SurrogateCurveBenchmark, encodings, runs, key: jax.Array, samples: int):

@@ -17,7 +17,7 @@ import dataclasses
 import jax
 import numpy as np
 
-from jaxnas.benchmarks import base, builtin, curves
+from jaxnas.benchmarks import builtin, curves
 from jaxnas.benchmarks.curves import SurrogateCurveBenchmark
 from jaxnas.surrogates import datasets
 from jaxnas.surrogates import surrogate as sg
@@ -95,11 +95,7 @@ def build(
     return bench, report
 
 
-@base.register("nb111-4")
-def benchmark(data_dir=None, download: bool = True, **kwargs) -> SurrogateCurveBenchmark:
-    """``jaxnas.benchmarks.load("nb111-4", data_dir)``: the benchmark of :func:`build` (fits the
-    surrogate; keyword arguments go to :func:`build`)."""
-    return build(data_dir=data_dir, download=download, **kwargs)[0]
+benchmark = curves.register("nb111-4", build)
 
 
 __all__ = ["LABEL", "benchmark", "build", "dataset", "ec_runs"]

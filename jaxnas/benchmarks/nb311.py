@@ -18,7 +18,7 @@ import dataclasses
 import jax
 import numpy as np
 
-from jaxnas.benchmarks import base, curves
+from jaxnas.benchmarks import curves
 from jaxnas.benchmarks.curves import SurrogateCurveBenchmark
 from jaxnas.data import naslib, yahpo
 from jaxnas.spaces import darts
@@ -121,11 +121,7 @@ def build(
     return bench, report
 
 
-@base.register("nb311-yahpo")
-def benchmark(data_dir=None, download: bool = True, **kwargs) -> SurrogateCurveBenchmark:
-    """``jaxnas.benchmarks.load("nb311-yahpo", data_dir)``: the benchmark of :func:`build` (fits the
-    surrogate; keyword arguments go to :func:`build`)."""
-    return build(data_dir=data_dir, download=download, **kwargs)[0]
+benchmark = curves.register("nb311-yahpo", build)
 
 
 __all__ = ["LABEL", "benchmark", "NOISE_STD", "build", "yahpo_curves"]

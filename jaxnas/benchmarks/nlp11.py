@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import jax
 
-from jaxnas.benchmarks import base, curves
+from jaxnas.benchmarks import curves
 from jaxnas.benchmarks.curves import SurrogateCurveBenchmark, load, save
 from jaxnas.data import nbnlp
 from jaxnas.spaces import nlp
@@ -74,11 +74,7 @@ def known_recipes(bench: SurrogateCurveBenchmark) -> Sequence[str]:
     return sorted(bench.known)
 
 
-@base.register("nlp11-wt2")
-def benchmark(data_dir=None, download: bool = True, **kwargs) -> SurrogateCurveBenchmark:
-    """``jaxnas.benchmarks.load("nlp11-wt2", data_dir)``: the benchmark of :func:`build` (fits the
-    surrogate; keyword arguments go to :func:`build`)."""
-    return build(data_dir=data_dir, download=download, **kwargs)[0]
+benchmark = curves.register("nlp11-wt2", build)
 
 
 __all__ = [

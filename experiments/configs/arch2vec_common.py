@@ -7,9 +7,18 @@ Adam 1e-3, global-norm clip 5, batch 32, 90/10 split. Variants are selected with
 ``--config=experiments/configs/arch2vec_<space>.py:<arg>`` where ``arg`` is a comma-separated
 list of:
 
-* ``reference`` -- the reference code's deviations that move the published numbers: sigmoid +
-  BCE op decoder, dropout 0.3 on ``z``, per-entry mean reconstruction terms and KL weight
-  ``1 / (batch * N)``;
+* ``reference`` -- everything the reference code (MSU-MLSys-Lab/arch2vec) does differently:
+  sigmoid + BCE op decoder, dropout 0.3 on ``z``, per-entry mean reconstruction terms and KL
+  weight ``1 / (batch * N)`` (``reference_loss``), plus each of the switches below;
+* ``reference_loss`` -- the loss / decoder deviations above only;
+* ``eval_regime`` -- ``eval_after_epochs=1``: eval-mode steps after the first epoch (``z = mu``,
+  no dropout, frozen batch-norm statistics), as the reference's ``model.eval()`` left it;
+* ``fixed_batches`` -- ``split='reference'``: the first 90% of one fixed shuffle, batches in
+  the same order every epoch;
+* ``zero_padding`` -- ``nb101_padding='zeros'``: NB101 padding as all-zero op rows (no padding
+  class), batch norm over every row, embeddings averaged over all 7 slots;
+* ``reference_gcn`` -- ``gcn_layer='reference'``: the GAE / VGAE layer ``relu(A X W) + b`` with
+  input dropout, no self-loops, 4 layers (``models/layers.py``);
 * ``gae`` / ``vgae`` -- the Kipf & Welling baselines (GCN encoder, 1 hidden layer) instead of
   arch2vec's GIN, trained and evaluated by the same code;
 * ``jraph`` -- the segment_sum (jraph.GraphsTuple) GIN instead of the dense padded one;
@@ -50,17 +59,39 @@ def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
     c.checkpoint_every = 5000
     c.eval_batch_size = 1024
     c.num_latent_samples = 10_000
+    # Reference switches (module docstring); defaults: the paper's method.
+    c.eval_after_epochs = 0
+    c.split = "random"
+    c.nb101_padding = "class"
+    c.gcn_layer = "kipf"
     return c
+
+
+def _reference_loss(c):
+    c.op_decoder = "sigmoid"
+    c.decoder_dropout = 0.3
+    c.kl_weight = -1.0
+    c.reduction = "reference"
+
+
+SWITCHES = {
+    "reference_loss": _reference_loss,
+    "eval_regime": lambda c: setattr(c, "eval_after_epochs", 1),
+    "fixed_batches": lambda c: setattr(c, "split", "reference"),
+    "zero_padding": lambda c: setattr(c, "nb101_padding", "zeros"),
+    "reference_gcn": lambda c: setattr(c, "gcn_layer", "reference"),
+}
+"""The named reference switches; ``reference`` applies all of them."""
 
 
 def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collections.ConfigDict:
     """Applies the comma-separated variant tokens of the module docstring."""
     for token in [t.strip() for t in (arg or "").split(",") if t.strip()]:
         if token == "reference":
-            c.op_decoder = "sigmoid"
-            c.decoder_dropout = 0.3
-            c.kl_weight = -1.0
-            c.reduction = "reference"
+            for switch in SWITCHES.values():
+                switch(c)
+        elif token in SWITCHES:
+            SWITCHES[token](c)
         elif token in ("gae", "vgae"):
             c.method = token
         elif token == "jraph":

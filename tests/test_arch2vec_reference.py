@@ -177,6 +177,11 @@ def test_reference_gcn_layer_matches_numpy(nb201_batch):
     assert set(params["gcn"]) == {"layer_0", "layer_1", "layer_2"}
     assert set(params["mu"]) == {"kernel", "bias"} and params["mu"]["kernel"].shape == (16, 16)
     mu, _ = model.apply({"params": params}, nb201_batch, method=vgae.GraphAutoencoder.encode)
+    # normalize=True: D_in^-1/2 A D_out^-1/2 without self-loops (utils.normalize_adj).
+    deg = a.sum(-1)
+    a_n = a / np.sqrt(deg[:, :, None] * deg[:, None, :])
+    np.testing.assert_allclose(np.asarray(gcn.reference_normalized_adjacency(a)), a_n, rtol=1e-6)
+    a = a_n
     h = x
     for i in range(3):
         lp = params["gcn"][f"layer_{i}"]
@@ -235,8 +240,29 @@ def test_reference_variant_turns_on_every_switch():
     only = arch2vec_nb201.get_config("eval_regime")
     assert only.eval_after_epochs == 1 and only.op_decoder == "softmax" and only.split == "random"
     assert set(arch2vec_common.SWITCHES) == {
-        "reference_loss", "eval_regime", "fixed_batches", "zero_padding", "reference_gcn"
+        "reference_loss", "eval_regime", "fixed_batches", "zero_padding", "reference_gcn",
+        "reference_darts",
     }  # fmt: skip
+    assert ref.darts_data == "reference" and paper.darts_data == "naslib"
+
+
+def test_reference_darts_cells():
+    cells, info = arch2vec.reference_darts_cells(jax.random.key(0), 3000)
+    assert info["darts_sampled"] == 3000 and len(cells) == info["darts_under_macs"]
+    assert info["darts_with_none"] > 0  # 'none' is drawn like any op
+    assert (cells[..., 0] == darts.OPS.index("none")).any()
+    assert (arch2vec.imagenet_macs(cells) < 600).all()
+    # No two kept cells are isomorphic graphs (official hash of the 11-vertex graph).
+    adj, ops = arch2vec.darts_graphs(cells[:300])
+    from jaxnas.spaces import nb101_hash
+
+    hashes = {nb101_hash.official_hash(a, o) for a, o in zip(adj, ops, strict=True)}
+    assert len(hashes) == 300
+    # Swapping the two edges of a node gives the same graph: such a duplicate is dropped.
+    dup = cells[:1].copy()
+    dup[0, [0, 1]] = dup[0, [1, 0]]
+    a2, o2 = arch2vec.darts_graphs(np.concatenate([cells[:1], dup]))
+    assert nb101_hash.official_hash(a2[0], o2[0]) == nb101_hash.official_hash(a2[1], o2[1])
 
 
 def test_no_import_cycle_between_gae_and_vgae():

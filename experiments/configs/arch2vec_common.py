@@ -17,6 +17,8 @@ list of:
   the same order every epoch;
 * ``zero_padding`` -- ``nb101_padding='zeros'``: NB101 padding as all-zero op rows (no padding
   class), batch norm over every row, embeddings averaged over all 7 slots;
+* ``reference_darts`` -- ``darts_data='reference'``: DARTS cells drawn with ``'none'``,
+  deduplicated by graph hash, ImageNet MACs < 600M (``preprocessing/gen_isomorphism_graphs.py``);
 * ``reference_gcn`` -- ``gcn_layer='reference'``: the GAE / VGAE layer ``relu(A X W) + b`` with
   input dropout, no self-loops, 4 layers (``models/layers.py``);
 * ``gae`` / ``vgae`` -- the Kipf & Welling baselines (GCN encoder, 1 hidden layer) instead of
@@ -64,6 +66,7 @@ def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
     c.split = "random"
     c.nb101_padding = "class"
     c.gcn_layer = "kipf"
+    c.darts_data = "naslib"
     return c
 
 
@@ -80,6 +83,7 @@ SWITCHES = {
     "fixed_batches": lambda c: setattr(c, "split", "reference"),
     "zero_padding": lambda c: setattr(c, "nb101_padding", "zeros"),
     "reference_gcn": lambda c: setattr(c, "gcn_layer", "reference"),
+    "reference_darts": lambda c: setattr(c, "darts_data", "reference"),
 }
 """The named reference switches; ``reference`` applies all of them."""
 

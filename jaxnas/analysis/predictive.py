@@ -30,6 +30,8 @@ seed at a time, to bound memory).
 from __future__ import annotations
 
 import functools
+import logging
+import time
 
 import jax
 import jax.numpy as jnp
@@ -37,6 +39,8 @@ import numpy as np
 
 from jaxnas.predictors import gp
 from jaxnas.pretrain import supervised as supervised_lib
+
+log = logging.getLogger("jaxnas.analysis.predictive")
 
 SCORE_FILTERS = ("true", "both")
 
@@ -221,6 +225,7 @@ def supervised_predictions(
     means, scales, noises = [], [], []
     apply = None
     for s in range(idx.shape[0]):
+        t0 = time.perf_counter()
         rows = idx[s]
         fit = supervised_lib.fit_rows(
             jax.random.fold_in(key, s), adjacency[rows], ops[rows], y[rows], num_ops, **kw
@@ -237,6 +242,8 @@ def supervised_predictions(
         means.append(np.asarray(mean[0]))
         scales.append(float(np.exp(np.asarray(params.log_lengthscale))[0]))
         noises.append(float(np.exp(np.asarray(params.log_noise))[0]))
+        log.info("supervised seed %d/%d: encoder on %d rows + GP (%.1f s)", s + 1, idx.shape[0],
+                 len(rows), time.perf_counter() - t0)  # fmt: skip
     info = {"gp_lengthscale": scales, "gp_noise": noises, "encoder": kw}
     return np.stack(means), info
 

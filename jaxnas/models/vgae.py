@@ -100,6 +100,8 @@ class ModelConfig:
       encoder_dropout: dropout on the input of each reference GCN layer (reference 0.3).
       bn_all_rows: batch norm over every vertex row, padding included (the reference), instead
         of real vertices only (dense GIN only).
+      gcn_normalize: the reference GCN layers propagate with ``D_in^-1/2 A D_out^-1/2`` (the
+        reference's ``normalize=True``) instead of ``A`` (:mod:`jaxnas.models.gcn`).
       pool_all_slots: the cell embedding is the mean of ``mu`` over all ``N`` vertex slots,
         padding included (the reference's NB101 embeddings), instead of over real vertices.
     """
@@ -121,6 +123,7 @@ class ModelConfig:
     encoder_dropout: float = 0.0
     bn_all_rows: bool = False
     pool_all_slots: bool = False
+    gcn_normalize: bool = True
 
     def __post_init__(self):
         if self.encoder not in ENCODERS:
@@ -269,6 +272,8 @@ class GraphAutoencoder(nn.Module):
         g = dense_inputs(batch.adjacency, batch.ops, c.num_ops)
         if c.bn_all_rows:
             g = g._replace(node_mask=jnp.ones_like(g.node_mask))
+        if self._gcn_heads and c.gcn_normalize:
+            g = g._replace(adjacency=gcn_lib.reference_normalized_adjacency(g.adjacency))
         h = self.body(g, train=train)
         if self._gcn_heads:
             mu = self.mu_head(h, g.adjacency, train)

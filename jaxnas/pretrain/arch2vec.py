@@ -36,6 +36,9 @@ paper's method is the default), after MSU-MLSys-Lab/arch2vec:
   (``preprocessing/gen_json.py``), batch norm over every row, embeddings averaged over all 7
   slots, ``held_out_reference`` accuracies counting padding rows (``utils/utils.py``
   ``get_accuracy``).
+* ``darts_data='reference'``: DARTS cells as ``preprocessing/gen_isomorphism_graphs.py`` made
+  them (:func:`reference_darts_cells`: ``'none'`` included, deduplicated by graph hash, ImageNet
+  network with normal = reduce under 600M MACs).
 * ``gcn_layer='reference'``: the GAE / VGAE layer of ``models/layers.py`` (see
   :mod:`jaxnas.models.gcn`), 4 layers, input dropout = ``decoder_dropout``.
 
@@ -50,7 +53,6 @@ import json
 import logging
 import os
 import pathlib
-import tempfile
 import time
 from typing import Any, NamedTuple
 
@@ -58,11 +60,12 @@ import jax
 import numpy as np
 import optax
 
-from jaxnas import train
+from jaxnas import embeddings as embeddings_lib
+from jaxnas import io, train
 from jaxnas.analysis import reconstruction as rec
 from jaxnas.encodings import graphs as graph_lib
 from jaxnas.models import gae, vgae
-from jaxnas.spaces import base, darts, nb101, nb201
+from jaxnas.spaces import base, darts, nb101, nb101_hash, nb201
 
 log = logging.getLogger("jaxnas.pretrain.arch2vec")
 
@@ -98,6 +101,7 @@ CONFIG_KEYS = (
     "split",  # 'random' (reshuffled batches each epoch) | 'reference' (fixed batch order)
     "nb101_padding",  # 'class' (a padding decoder class) | 'zeros' (reference)
     "gcn_layer",  # GAE / VGAE: 'kipf' | 'reference'
+    "darts_data",  # 'naslib' | 'reference' ('none' included, graph-hash dedup, MACs < 600M)
 )
 
 SPLITS = ("random", "reference")
@@ -152,6 +156,74 @@ def sample_darts_cells(key: jax.Array, num: int) -> np.ndarray:
     return np.stack([ops, inputs], axis=-1).astype(np.int32)
 
 
+IMAGENET_NETWORK = darts.Network(
+    channels=48, layers=14, num_classes=1000, image_size=28, stem_multiplier=1,
+    cell_bn_affine=True, pool_bn=False,
+)  # fmt: skip
+"""DARTS's ``NetworkImageNet(48, 1000, 14, False, genotype)`` from the cells on: 224x224 input
+reduced 8x by the stems, so the cells run at 28x28 with C = 48 (reductions at cells 4 and 9)."""
+
+_IMAGENET_STEM_MACS = (
+    3 * 24 * 9 * 112 * 112 + 24 * 48 * 9 * 56 * 56 + 48 * 48 * 9 * 28 * 28 - 27 * 48 * 28 * 28
+)
+"""ImageNet stems (stem0: 3x3/2 conv 3 -> 24 -> 3x3/2 conv 24 -> 48; stem1: 3x3/2 conv 48 -> 48)
+minus the CIFAR stem that :data:`IMAGENET_NETWORK` counts (its first cell's FactorizedReduce
+from 56x56 costs what the CIFAR-style 1x1 pre-processing at 28x28 costs)."""
+
+
+def imagenet_macs(cells: np.ndarray) -> np.ndarray:
+    """Multiply-accumulates (millions) of DARTS's ImageNet network with normal = reduce = each
+    cell (``int [M, 8, 2]``): convolutions and the classifier
+    (:func:`jaxnas.spaces.darts.flops` with ``convention='macs'``). The reference's filter
+    (``preprocessing/gen_isomorphism_graphs.py``: ``thop.profile`` of
+    ``NetworkImageNet(48, 1000, 14, False, genotype)``, ``macs < 6e8``) also counts batch norm
+    and pooling, so its threshold bites slightly earlier than this count's."""
+    c = np.asarray(cells)
+    g = np.stack([c, c], axis=1)  # [M, 2, 8, 2]: normal = reduce
+    return darts.flops(g, IMAGENET_NETWORK, convention="macs") + _IMAGENET_STEM_MACS / 1e6
+
+
+def reference_darts_cells(
+    key: jax.Array, num: int, max_macs: float = 600.0
+) -> tuple[np.ndarray, dict]:
+    """DARTS cells as the reference prepared them (``preprocessing/gen_isomorphism_graphs.py``).
+
+    ``num`` cells are drawn with both ops of a node uniform over all 8 ops, ``'none'``
+    included (``sample_arch``: ``np.random.choice(range(len(OPS)), ...)``), and two distinct
+    inputs; duplicates are dropped by the isomorphism hash of the 11-vertex graph (``hash_module``
+    of ``build_mat_encoding``; here its vectorised fingerprint
+    :func:`jaxnas.spaces.nb101_hash.wl_fingerprints`, first occurrence kept); cells whose
+    ImageNet network with normal = reduce has ``>= max_macs`` million MACs are dropped
+    (:func:`imagenet_macs`). The reference kept drawing until 600,000 cells passed; here
+    ``num`` is the number drawn.
+
+    Returns:
+      ``(cells int32 [M, 8, 2], info)``.
+    """
+    rng = base.host_rng(key)
+    ops = rng.integers(0, len(darts.OPS), size=(num, darts.NUM_EDGES))
+    inputs = np.empty((num, darts.NUM_EDGES), np.int64)
+    for i in range(darts.NUM_NODES):
+        inputs[:, 2 * i : 2 * i + 2] = rng.random((num, i + 2)).argsort(axis=1)[:, :2]
+    cells = np.stack([ops, inputs], axis=-1).astype(np.int32)
+    adj, labels = darts_graphs(cells)
+    fp = nb101_hash.wl_fingerprints(adj, labels, darts.ARCH2VEC_NODES)
+    _, first = np.unique(fp, axis=0, return_index=True)
+    unique = cells[np.sort(first)]
+    macs = imagenet_macs(unique)
+    kept = unique[macs < max_macs]
+    info = {
+        "darts_data": "reference",
+        "darts_sampled": int(num),
+        "darts_unique": int(len(unique)),
+        "darts_under_macs": int(len(kept)),
+        "darts_max_macs_m": float(max_macs),
+        "darts_macs_m_range": [float(macs.min()), float(macs.max())] if len(macs) else None,
+        "darts_with_none": int((kept[..., 0] == darts.OPS.index("none")).any(1).sum()),
+    }
+    return kept, info
+
+
 def canonical_darts_cells(cells: np.ndarray) -> np.ndarray:
     """Sorts the two edges of every node (by op, then input): ``[M, 8, 2] -> [M, 8, 2]``."""
     c = np.asarray(cells).reshape(len(cells), darts.NUM_NODES, 2, 2)
@@ -188,7 +260,13 @@ def darts_graphs(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return adj, ops
 
 
-def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = "hash") -> Cells:
+def load_cells(
+    space: str,
+    key: jax.Array,
+    num_cells: int = 0,
+    nb101_ids: str = "hash",
+    darts_data: str = "naslib",
+) -> Cells:
     """The pretraining cells of ``space`` (see the module docstring).
 
     Args:
@@ -197,6 +275,8 @@ def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = 
       num_cells: NB101 / NB201: 0 for all cells, else a random subset of that size; DARTS: the
         number of cells to sample (before deduplication; must be > 0).
       nb101_ids: ``'hash'`` (official hashes) or ``'index'`` (enumeration order).
+      darts_data: ``'naslib'`` (:func:`sample_darts_cells`, deduplicated up to the order of a
+        node's two edges) or ``'reference'`` (:func:`reference_darts_cells`).
     """
     t0 = time.perf_counter()
     cells = None
@@ -216,13 +296,23 @@ def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = 
     elif space == "darts":
         if num_cells <= 0:
             raise ValueError("darts needs num_cells > 0 (cells are sampled, not enumerated)")
-        sampled = sample_darts_cells(key, num_cells)
-        cells = np.unique(canonical_darts_cells(sampled), axis=0)
+        if darts_data == "reference":
+            cells, darts_info = reference_darts_cells(key, num_cells)
+            source = (
+                f"{num_cells} DARTS cells sampled as the reference ('none' included), "
+                "deduplicated by graph hash, ImageNet MACs < 600M"
+            )
+        elif darts_data == "naslib":
+            sampled = sample_darts_cells(key, num_cells)
+            cells = np.unique(canonical_darts_cells(sampled), axis=0)
+            darts_info = {"darts_data": "naslib"}
+            source = f"{num_cells} DARTS cells sampled (NASLib NB301 distribution), deduplicated"
+        else:
+            raise ValueError(f"darts_data must be 'naslib' or 'reference', got {darts_data!r}")
         cells = cells[np.asarray(jax.random.permutation(jax.random.fold_in(key, 1), len(cells)))]
         adjacency, ops = darts_graphs(cells)
         ids = np.arange(len(cells))
         num_ops = len(darts.ARCH2VEC_OPS)
-        source = f"{num_cells} DARTS cells sampled (NASLib NB301 distribution), deduplicated"
     else:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     total = len(ops)
@@ -244,6 +334,7 @@ def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = 
     if space == "darts":
         info["darts_sampled"] = int(num_cells)
         info["darts_unique"] = int(len(cells))
+        info.update(darts_info)
     return Cells(
         np.ascontiguousarray(adjacency, np.uint8),
         np.ascontiguousarray(ops, np.int32),
@@ -472,27 +563,21 @@ def evaluate(
 
 
 def write_json_atomic(path: os.PathLike, obj: Any) -> None:
-    """Writes ``obj`` as JSON to ``path`` atomically (temporary file + rename)."""
-    path = pathlib.Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
+    """Writes ``obj`` as JSON to ``path`` atomically (:func:`jaxnas.io.write_json`)."""
+    io.write_json(path, obj, indent=1)
 
 
 def save_embeddings(path: os.PathLike, **arrays) -> None:
-    """``np.savez`` to ``path`` atomically."""
-    path = pathlib.Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    with os.fdopen(fd, "wb") as f:
-        np.savez(f, **arrays)
-    os.replace(tmp, path)
+    """Writes an embeddings file (``ids``, ``embeddings`` and extras) with
+    :func:`jaxnas.embeddings.save` (validated, atomic)."""
+    ids, emb = arrays.pop("ids"), arrays.pop("embeddings")
+    embeddings_lib.save(path, ids, emb, **arrays)
 
 
 def load_embeddings(path: os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays of an embeddings file (``ids [C]``, ``embeddings [C, D]``, ...)."""
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    """The arrays of an embeddings file (``ids [C]``, ``embeddings [C, D]``, extras), read and
+    validated by :func:`jaxnas.embeddings.load`."""
+    return embeddings_lib.load(path).as_dict()
 
 
 def restore(workdir: os.PathLike, step: int | None = None):
@@ -575,7 +660,10 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
     k_data, k_split, k_init, k_batches, k_train, k_gen = (
         jax.random.fold_in(key, i) for i in range(6)
     )
-    cells = load_cells(config.space, k_data, config.num_cells, config.nb101_ids)
+    cells = load_cells(
+        config.space, k_data, config.num_cells, config.nb101_ids,
+        _get(config, "darts_data", "naslib"),
+    )  # fmt: skip
     split_kind = _get(config, "split", "random")
     if split_kind not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split_kind!r}")
@@ -714,6 +802,8 @@ __all__ = [
     "Cells",
     "cached_batch_indices",
     "fixed_batch_indices",
+    "imagenet_macs",
+    "reference_darts_cells",
     "make_step_fn",
     "pool",
     "split_shuffled",

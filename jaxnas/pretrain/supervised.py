@@ -54,7 +54,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnas import train
+from jaxnas import embeddings as embeddings_lib
+from jaxnas import io, train
 from jaxnas.benchmarks import tabular
 from jaxnas.models import gin as gin_lib
 from jaxnas.models import vgae
@@ -392,7 +393,7 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
     _, emb = embed_cells(
         model, state.params, state.model_state, adj, ops, config.eval_batch_size, apply
     )
-    arch2vec.save_embeddings(out / "embeddings.npz", ids=ids, embeddings=emb)
+    embeddings_lib.save(out / "embeddings.npz", ids, emb)
     t_embed = time.perf_counter() - t0
 
     results = {
@@ -423,7 +424,7 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
         },
         "backend": jax.default_backend(),
     }
-    arch2vec.write_json_atomic(out / "results.json", results)
+    io.write_json(out / "results.json", results, indent=1)
     log.info("held out %s", json.dumps(held))
     return results
 

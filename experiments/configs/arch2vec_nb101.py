@@ -30,14 +30,14 @@ with 5-6 other jobs)::
   counted as the reference counts it (distinct *unpruned* 7x7 decodes); validity stays below
   the seed's 51.33 and the issue's target of 40 (see below).
 * Why validity stays at ~34%: decoding 10,000 samples drawn from the moments of 50,000 cells'
-  encodings (34.3% valid) and asking ``nb101.check`` for the first problem of each invalid one:
-  no input->output path 15.6%, more than 9 edges after pruning about 14% (45% of the samples decode
+  encodings (34.3% valid) and asking ``nb101.check`` for the first problem of each invalid one: no
+  input->output path 15.6%, more than 9 edges after pruning about 14% (45% of the samples decode
   more than 9 edges before pruning; 9.4 on average), last vertex not ``output`` 13.4% (15% of
   NB101 cells have fewer than 7 vertices, so the per-slot Gaussian puts the last slot in the
   padding region that often; with no padding class such a decode cannot be a smaller cell), an
-  input/output label on an inner vertex at least 17%. The reference shares every one of these failure
-  modes; its 51.33 is one run of the published model, and we did not find a switch that closes
-  the gap. (The ablation without ``zero_padding`` is below.)
+  input/output label on an inner vertex at least 17%. The reference shares every one of these
+  failure modes; its 51.33 is one run of the published model, and we did not find a switch that
+  closes the gap. (The ablation without ``zero_padding`` is below.)
 * before issue 19 (``:reference_loss``, padding class, training mode throughout): 99.32 (op
   100.00, edge 98.65, exact 77.98), validity 44.45, own uniqueness 63.01; 2,121 s.
 * ``:reference,gae``: 83.43 (op 85.40, edge 81.45) / 19.40 / 70.21; ``:reference,vgae``:

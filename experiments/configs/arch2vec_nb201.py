@@ -39,6 +39,20 @@ and no decoder dropout the model becomes a deterministic autoencoder whose laten
 (mean latent std 0.36), so samples decode to more distinct, less often valid graphs. Under the
 space's own rule far fewer samples are cells (33.5%): the reference's NB201 validity never
 checks the adjacency, which the inner-product decoder often gets wrong on samples.
+
+GAE / VGAE with the reference's GCN layer (``relu(Â X W) + b``, input dropout, no self-loops,
+``Â = D^-1/2 A D^-1/2``; ``:reference,gae`` / ``:reference,vgae``) fall far short of the seed's
+99.52 / 79.28 / 78.42 and 98.32 / 79.30 / 88.42 (accuracy, reference val / uniq, own val / uniq):
+
+* GAE, 4 layers: 78.04 (op 57.09, edge 98.99) / 100.00 / 22.58 / 38.98 / 7.16; 2 layers: 65.60
+  (op 83.04, edge 48.17) / 0 / 0; 3 layers: 49.84 / 100.00 / 0.05; 4 layers without
+  normalisation: 25.51 (collapsed: initial adjacency BCE 4.3).
+* VGAE, 4 layers: 33.29 (op 27.30, edge 39.29) / 0 / 0 (its ``logvar`` head is a ReLU layer plus
+  a bias, like the reference's ``gc_logvar``).
+
+Without self-loops a vertex's own op reaches its latent only through even powers of ``Â``, and
+the ReLU before the bias leaves dead units; the reference's GAE/VGAE scripts are not in the
+repository, so their depth and normalisation are guesses and these rows stay open.
 """
 
 from experiments.configs import arch2vec_common

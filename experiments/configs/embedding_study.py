@@ -50,13 +50,20 @@ adjacency one-hot                              0.0156±0.0026   0.704±0.105    
 path one-hot                                   0.0165±0.0021   0.661±0.107     --
 supervised (per seed, its 250 rows only)       0.0138±0.0045   0.782±0.127     0.038 / 0.53
 arch2vec (``arch2vec_nb101.py:reference``)     0.0191±0.0026   0.477±0.192     0.018 / 0.67
+CATE (H14's ``cate_nb101_cpu400``, 400 steps)  0.0173±0.0018   0.626±0.080      --
 =============================================  ==============  ==============  ===============
 
 (Both runs draw the same training rows: the adjacency one-hot numbers agree exactly.) The
 leak-free supervised baseline is *better* here than in the seed (0.014 vs 0.038 RMSE) and than
 arch2vec; arch2vec's RMSE matches the seed's but its Pearson r is lower and varies more across
-seeds (0.48±0.19 vs 0.67±0.02). CATE: no NB101 CATE ``embeddings.npz`` existed when this was
-run (add ``'cate=<run>/embeddings.npz'`` to the encodings once one does).
+seeds (0.48±0.19 vs 0.67±0.02). CATE: the only NB101 CATE embeddings available were a short
+CPU run of issue 14's branch (``/work/wt14/results/cate_nb101_cpu400``: 400 steps of the
+``cpu_small`` preset, 64-d, last-token pooling), run as a third study (40 s, same rows)::
+
+    python -m experiments.embedding_study --config=experiments/configs/embedding_study.py:nb101 \
+        --workdir=results/study_nb101_cate --config.studies="('predictive',)" \
+        --config.encodings="('adjacency_one_hot',\
+    'cate=/work/wt14/results/cate_nb101_cpu400/embeddings.npz')"
 
 Earlier (2026-11-29, score filter 'true', leaky supervised files): NB201 CIFAR-10 supervised
 0.008±0.000 / 0.94±0.00 (trained on these labels), arch2vec 0.060±0.013 / 0.40±0.05; NB101-20k

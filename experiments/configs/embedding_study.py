@@ -50,7 +50,7 @@ adjacency one-hot                              0.0156±0.0026   0.704±0.105    
 path one-hot                                   0.0165±0.0021   0.661±0.107     --
 supervised (per seed, its 250 rows only)       0.0138±0.0045   0.782±0.127     0.038 / 0.53
 arch2vec (``arch2vec_nb101.py:reference``)     0.0191±0.0026   0.477±0.192     0.018 / 0.67
-CATE (H14's ``cate_nb101_cpu400``, 400 steps)  0.0173±0.0018   0.626±0.080      --
+CATE (H14's ``cate_nb101_cpu400``, 400 steps)  0.0173±0.0018   0.626±0.080     --
 =============================================  ==============  ==============  ===============
 
 (Both runs draw the same training rows: the adjacency one-hot numbers agree exactly.) The

@@ -34,7 +34,13 @@ PathLike = str | os.PathLike
 
 
 def _umask() -> int:
-    """The process umask (read once; ``os.umask`` can only be read by setting it)."""
+    """The process umask, read once at import: from ``/proc/self/status`` where there is one
+    (no side effect), else by setting and restoring it (``os.umask`` can only be read so)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -2,27 +2,19 @@
 resumed from its checkpoint, embeddings matching the restored parameters."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
-from conftest import REPO
+from conftest import run_binary
 
 
 def _run(workdir, *extra):
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.pretrain_cate",
-            "--config=experiments/configs/cate_nb201.py:smoke,ancestors",
-            "--config.pooling=last",
-            f"--workdir={workdir}",
-            *extra,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    return run_binary(
+        "experiments.pretrain_cate",
+        "--config=experiments/configs/cate_nb201.py:smoke,ancestors",
+        "--config.pooling=last",
+        f"--workdir={workdir}",
+        *extra,
+        data_dir=False,
         timeout=600,
     )
 
@@ -70,17 +62,11 @@ def test_pretrain_cate_smoke_and_resume(tmp_path):
 
 
 def test_pretrain_cate_rejects_unknown_variant(tmp_path):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.pretrain_cate",
-            "--config=experiments/configs/cate_nb201.py:bogus",
-            f"--workdir={tmp_path}",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    r = run_binary(
+        "experiments.pretrain_cate",
+        "--config=experiments/configs/cate_nb201.py:bogus",
+        f"--workdir={tmp_path}",
+        data_dir=False,
         timeout=300,
     )
     assert r.returncode != 0 and "bogus" in r.stderr

@@ -30,8 +30,9 @@ _PROBE = textwrap.dedent(
 
 
 def _env(**kw):
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS",
-                                                            "JAXNAS_DATA_DIR")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "JAXNAS_DATA_DIR")
+    }
     env.update(kw)
     return env
 

@@ -65,6 +65,16 @@ CPU run of issue 14's branch (``/work/wt14/results/cate_nb101_cpu400``: 400 step
         --config.encodings="('adjacency_one_hot',\
     'cate=/work/wt14/results/cate_nb101_cpu400/embeddings.npz')"
 
+NB201 CIFAR-10 validation accuracy (default variant; 10,782-12,774 scored cells per seed, 192 s)::
+
+    python -m experiments.embedding_study --workdir=results/study_nb201 \
+        --config.studies="('predictive',)" --config.encodings="('adjacency_one_hot','supervised',\
+    'arch2vec=results/arch2vec_nb201_reference/embeddings.npz')"
+
+adjacency one-hot 0.0284±0.0026 / 0.564±0.036; supervised (per seed, its 250 rows only)
+0.0158±0.0015 / 0.728±0.049; arch2vec (``arch2vec_nb201.py:reference``) 0.0242±0.0016 /
+0.528±0.042.
+
 Earlier (2026-11-29, score filter 'true', leaky supervised files): NB201 CIFAR-10 supervised
 0.008±0.000 / 0.94±0.00 (trained on these labels), arch2vec 0.060±0.013 / 0.40±0.05; NB101-20k
 supervised 0.016±0.010 / 0.81±0.15, arch2vec 0.020±0.006 / 0.59±0.19.

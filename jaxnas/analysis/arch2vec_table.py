@@ -41,6 +41,7 @@ def _row(path: str, r: dict) -> dict:
             ("fixed_batches", pre.get("split") == "reference"),
             ("zero_padding", pre.get("nb101_padding") == "zeros" and r["space"] == "nb101"),
             ("reference_gcn", m.get("gcn_layer") == "reference" and m["encoder"] == "gcn"),
+            ("reference_darts", pre.get("darts_data") == "reference" and r["space"] == "darts"),
         )
         if on
     ]

@@ -102,9 +102,7 @@ def fit_and_predict(
     return mean, states.params
 
 
-def score(
-    mean, y, train_idx, *, threshold: float = 0.8, score_filter: str = "true"
-) -> dict:
+def score(mean, y, train_idx, *, threshold: float = 0.8, score_filter: str = "true") -> dict:
     """RMSE / Pearson r per seed of GP means ``[S, N]`` against ``y [N]`` on the rows outside each
     seed's ``train_idx [S, T]`` kept by ``score_filter`` (see the module docstring)."""
     if score_filter not in SCORE_FILTERS:

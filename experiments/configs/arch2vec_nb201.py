@@ -50,6 +50,11 @@ GAE / VGAE with the reference's GCN layer (``relu(Â X W) + b``, input dropout, 
 * VGAE, 4 layers: 33.29 (op 27.30, edge 39.29) / 0 / 0 (its ``logvar`` head is a ReLU layer plus
   a bias, like the reference's ``gc_logvar``).
 
+* For comparison: GAE with Kipf & Welling's GCN (``--config.gcn_layer=kipf
+  --config.num_layers=1``) in the reference regime: 87.48 (op 94.43, edge 80.54) / 26.74 /
+  99.44 / 0 / 0; the reference layer without the eval regime (``:reference_loss,reference_gcn,
+  gae``): 39.52 / 100.00 / 0.02 (collapsed).
+
 Without self-loops a vertex's own op reaches its latent only through even powers of ``Â``, and
 the ReLU before the bias leaves dead units; the reference's GAE/VGAE scripts are not in the
 repository, so their depth and normalisation are guesses and these rows stay open.

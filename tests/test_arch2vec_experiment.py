@@ -6,6 +6,7 @@ import json
 
 import jax
 import numpy as np
+import pytest
 from conftest import run_binary
 
 from jaxnas.pretrain import arch2vec
@@ -15,6 +16,7 @@ def _run(module, *args):
     return run_binary(module, *args, data_dir=False, timeout=600)
 
 
+@pytest.mark.slow
 def test_pretrain_smoke_resume_and_table(tmp_path):
     w = tmp_path / "nb201"
     cfg = "--config=experiments/configs/arch2vec_nb201.py:smoke,reference"
@@ -63,6 +65,7 @@ def test_pretrain_smoke_resume_and_table(tmp_path):
     assert cell["validity_reference"] == 100 * gr["validity"]
 
 
+@pytest.mark.slow
 def test_darts_jraph_smoke_in_process(tmp_path):
     from experiments.configs import arch2vec_darts
 

@@ -4,6 +4,7 @@ resumed from its checkpoint, embeddings matching the restored parameters."""
 import json
 
 import numpy as np
+import pytest
 from conftest import run_binary
 
 
@@ -19,6 +20,7 @@ def _run(workdir, *extra):
     )
 
 
+@pytest.mark.slow
 def test_pretrain_cate_smoke_and_resume(tmp_path):
     import jax
 

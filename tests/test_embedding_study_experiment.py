@@ -33,6 +33,7 @@ def study(tmp_path_factory, data_dir):
     return w, r
 
 
+@pytest.mark.slow
 def test_outputs(study):
     w, r = study
     res = json.loads((w / "study.json").read_text())

@@ -9,6 +9,7 @@ from conftest import run_binary
 from jaxnas.search import registry
 
 
+@pytest.mark.slow
 def test_encoding_comparison_smoke(tmp_path, data_dir):
     r = run_binary(
         "experiments.encoding_comparison",

@@ -14,13 +14,13 @@ test targets, per-seed predictions ``pred_<encoding> [R, n_test]``) and ``outsid
 
 from __future__ import annotations
 
+import logging
 import pathlib
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from absl import logging
 from scipy import stats
 
 from jaxnas import benchmarks, io

@@ -18,13 +18,13 @@ after every encoding, so a long run leaves its finished rows behind) and
 
 from __future__ import annotations
 
+import logging
 import pathlib
 import time
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from absl import logging
 
 from jaxnas import benchmarks, io
 from jaxnas.search import experiment, plotting, problem, registry, results

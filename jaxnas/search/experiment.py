@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import pathlib
 import time
 from collections.abc import Mapping
@@ -36,7 +37,6 @@ from collections.abc import Mapping
 import jax
 import jax.numpy as jnp
 import numpy as np
-from absl import logging
 
 from jaxnas import benchmarks, io
 from jaxnas.benchmarks import tabular

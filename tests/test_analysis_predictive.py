@@ -119,6 +119,7 @@ def test_score_filter_both_drops_low_predictions():
         predictive.score(mean, y, idx, score_filter="pred")
 
 
+@pytest.mark.slow
 def test_supervised_baseline_never_sees_labels_outside_its_rows():
     """Labels outside each seed's training rows are NaN: one leaked label would make the encoder
     (or the GP) NaN. The labels of the training rows are kept, so the fits are real."""

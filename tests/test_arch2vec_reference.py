@@ -35,6 +35,7 @@ def _leaves_equal(a, b):
     )
 
 
+@pytest.mark.slow
 def test_eval_regime_steps_are_deterministic_and_freeze_batch_norm(nb201_batch):
     cfg = vgae.ModelConfig(7, 8, False, hidden=16, op_decoder="sigmoid", decoder_dropout=0.3)
     model = vgae.GraphAutoencoder(cfg)
@@ -192,6 +193,7 @@ def test_reference_gcn_layer_matches_numpy(nb201_batch):
     np.testing.assert_allclose(np.asarray(mu), ref_mu, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_nb101_zero_padding_config_and_pooling():
     c = arch2vec_nb101.get_config("reference")
     a, o = nb101.enumerate_cells()

@@ -13,7 +13,7 @@ from jaxnas.pretrain import arch2vec
 
 
 def _run(module, *args):
-    return run_binary(module, *args, data_dir=False, timeout=600)
+    return run_binary(module, *args, timeout=600)
 
 
 @pytest.mark.slow

@@ -19,7 +19,9 @@ Acquisitions score candidates for *maximisation* of ``y``:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import jax
@@ -33,6 +35,16 @@ class Surrogate(NamedTuple):
 
     fit: Callable
     predict: Callable
+
+
+def bind(fit: Callable, predict: Callable, shared: Sequence[str] = (), **options) -> Surrogate:
+    """A :class:`Surrogate` from a predictor module's ``fit`` and ``predict`` with ``fit``'s
+    keyword ``options`` fixed (lists frozen to tuples); the keys in ``shared`` that are given go
+    to ``predict`` too (``activation``). An unknown option raises here, as a direct call would."""
+    inspect.signature(fit).bind_partial(None, None, None, None, **options)
+    options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+    to_predict = {k: options[k] for k in shared if k in options}
+    return Surrogate(functools.partial(fit, **options), functools.partial(predict, **to_predict))
 
 
 def expected_improvement(mean, std, best, xi: float = 0.0):
@@ -101,6 +113,7 @@ def score(name: str, key, mean, std, best, *, xi=0.0, kappa=2.0, target=1.0):
 
 __all__ = [
     "Surrogate",
+    "bind",
     "expected_improvement",
     "expected_improvement_reference",
     "log_expected_improvement",

@@ -141,35 +141,10 @@ def predict(state: DNGOState, xq: jax.Array, activation: str = "tanh"):
     return state.y_mean + state.y_std * mean, state.y_std * std
 
 
-def make(
-    hidden: Sequence[int] = (128,),
-    activation: str = "tanh",
-    num_epochs: int = 100,
-    batch_size: int | None = 10,
-    learning_rate: float = 1e-2,
-    evidence_iters: int = 100,
-) -> acquisition.Surrogate:
-    """DNGO as a :class:`~jaxnas.predictors.acquisition.Surrogate` (defaults: arch2vec's)."""
-    hidden = tuple(hidden)
-
-    def fit_(key, x, y, mask):
-        return fit(
-            key,
-            x,
-            y,
-            mask,
-            hidden=hidden,
-            activation=activation,
-            num_epochs=num_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            evidence_iters=evidence_iters,
-        )
-
-    def predict_(state, xq):
-        return predict(state, xq, activation)
-
-    return acquisition.Surrogate(fit_, predict_)
+def make(**options) -> acquisition.Surrogate:
+    """DNGO as a :class:`~jaxnas.predictors.acquisition.Surrogate`; ``options`` are
+    :func:`fit`'s keywords (defaults: arch2vec's)."""
+    return acquisition.bind(fit, predict, ("activation",), **options)
 
 
 __all__ = [

@@ -72,34 +72,10 @@ def predict(state: EnsembleState, xq: jax.Array, activation: str = "relu"):
     return p.mean(0), p.std(0)
 
 
-def make(
-    num_members: int = 5,
-    hidden: Sequence[int] = (32, 32, 32),
-    activation: str = "relu",
-    num_epochs: int = 200,
-    batch_size: int | None = None,
-    learning_rate: float = 1e-2,
-    loss: str = "mae",
-) -> acquisition.Surrogate:
-    """The ensemble as a :class:`~jaxnas.predictors.acquisition.Surrogate`."""
-    hidden = tuple(hidden)
-
-    def fit_(key, x, y, mask):
-        return fit(
-            key,
-            x,
-            y,
-            mask,
-            num_members=num_members,
-            hidden=hidden,
-            activation=activation,
-            num_epochs=num_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            loss=loss,
-        )
-
-    return acquisition.Surrogate(fit_, lambda s, xq: predict(s, xq, activation))
+def make(**options) -> acquisition.Surrogate:
+    """The ensemble as a :class:`~jaxnas.predictors.acquisition.Surrogate`; ``options`` are
+    :func:`fit`'s keywords."""
+    return acquisition.bind(fit, predict, ("activation",), **options)
 
 
 __all__ = ["EnsembleState", "fit", "make", "predict", "predict_members"]

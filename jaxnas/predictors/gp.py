@@ -167,16 +167,10 @@ def fit(
     return posterior(p, x, ys, mask, y_mean, y_std)
 
 
-def make(num_steps: int = 100, learning_rate: float = 0.05) -> acquisition.Surrogate:
-    """The GP as a :class:`~jaxnas.predictors.acquisition.Surrogate`."""
-
-    def fit_(key, x, y, mask):
-        return fit(key, x, y, mask, num_steps=num_steps, learning_rate=learning_rate)
-
-    def predict_(state, xq):
-        return predict(state, xq)
-
-    return acquisition.Surrogate(fit_, predict_)
+def make(**options) -> acquisition.Surrogate:
+    """The GP as a :class:`~jaxnas.predictors.acquisition.Surrogate`; ``options`` are
+    :func:`fit`'s keywords (``num_steps``, ``learning_rate``)."""
+    return acquisition.bind(fit, predict, **options)
 
 
 __all__ = [

@@ -143,13 +143,8 @@ def dngo_bo(
     """arch2vec's BO: DNGO surrogate, EI over the whole pool, top-``batch_size`` per round
     (``acquisition_fn='ei_reference'`` with ``target`` 1.0 / 0.95 reproduces the reference).
     ``mlp_batch_size`` and ``dngo_kwargs`` go to :func:`jaxnas.predictors.dngo.make`."""
-    return bo(
-        dngo.make(batch_size=mlp_batch_size, **dngo_kwargs),
-        acquisition_fn,
-        num_init=num_init,
-        batch_size=batch_size,
-        target=target,
-    )
+    surrogate = dngo.make(batch_size=mlp_batch_size, **dngo_kwargs)
+    return bo(surrogate, acquisition_fn, num_init=num_init, batch_size=batch_size, target=target)
 
 
 @registry.register("gp_bo")
@@ -176,12 +171,8 @@ def neural_predictor(
 ) -> base.Searcher:
     """Predictor-guided search: train an MLP (ensemble) on the history, query the
     ``batch_size`` rows of highest predicted value each round."""
-    return bo(
-        ensemble.make(num_members=num_members, batch_size=mlp_batch_size, **ensemble_kwargs),
-        "mean",
-        num_init=num_init,
-        batch_size=batch_size,
-    )
+    surrogate = ensemble.make(num_members=num_members, batch_size=mlp_batch_size, **ensemble_kwargs)
+    return bo(surrogate, "mean", num_init=num_init, batch_size=batch_size)
 
 
 @registry.register("bananas")
@@ -196,15 +187,9 @@ def bananas(
 ) -> base.Searcher:
     """BANANAS (White et al. 2021): an ensemble of 5 MLPs, independent Thompson sampling,
     candidates by mutating the best rows. Pass a path-encoding table as ``problem.x``."""
-    return bo(
-        ensemble.make(batch_size=mlp_batch_size, **ensemble_kwargs),
-        acquisition_fn,
-        num_init=num_init,
-        batch_size=batch_size,
-        candidates="mutation",
-        num_parents=num_parents,
-        num_mutations=num_mutations,
-    )
+    surrogate = ensemble.make(batch_size=mlp_batch_size, **ensemble_kwargs)
+    mutation = dict(candidates="mutation", num_parents=num_parents, num_mutations=num_mutations)
+    return bo(surrogate, acquisition_fn, num_init=num_init, batch_size=batch_size, **mutation)
 
 
 class LocalBOState(NamedTuple):

@@ -185,15 +185,7 @@ def validity_uniqueness(space: str, adjacency: np.ndarray, ops: np.ndarray) -> d
     """
     canon = CANONICAL[space]
     keys = [canon(a, o) for a, o in zip(adjacency, ops, strict=True)]
-    valid = [k for k in keys if k is not None]
-    s = len(keys)
-    return {
-        "num_samples": s,
-        "num_valid": len(valid),
-        "num_unique": len(set(valid)),
-        "validity": len(valid) / max(s, 1),
-        "uniqueness": len(set(valid)) / max(len(valid), 1),
-    }
+    return _validity_counts(keys)
 
 
 def reference_counts(op_logits, adj_logits, adjacency, ops, weights=None) -> dict:
@@ -288,15 +280,7 @@ def validity_uniqueness_reference(space: str, adjacency: np.ndarray, ops: np.nda
         else:
             raise ValueError(f"unknown space {space!r}")
         keys.append(_reference_key(a, o) if ok else None)
-    valid = [k for k in keys if k is not None]
-    s = len(keys)
-    return {
-        "num_samples": s,
-        "num_valid": len(valid),
-        "num_unique": len(set(valid)),
-        "validity": len(valid) / max(s, 1),
-        "uniqueness": len(set(valid)) / max(len(valid), 1),
-    }
+    return _validity_counts(keys)
 
 
 def latent_moments(mu_batches) -> tuple[np.ndarray, np.ndarray]:
@@ -322,6 +306,19 @@ def sample_latents(key: jax.Array, mean, std, num: int) -> jax.Array:
     mean = jnp.asarray(mean)
     eps = jax.random.normal(key, (num, *mean.shape), mean.dtype)
     return mean[None] + eps * jnp.asarray(std)[None]
+
+
+def _validity_counts(keys: list) -> dict:
+    """Counts and rates over per-sample canonical keys (``None`` for an invalid sample)."""
+    valid = [k for k in keys if k is not None]
+    s = len(keys)
+    return {
+        "num_samples": s,
+        "num_valid": len(valid),
+        "num_unique": len(set(valid)),
+        "validity": len(valid) / max(s, 1),
+        "uniqueness": len(set(valid)) / max(len(valid), 1),
+    }
 
 
 def generation_metrics(

@@ -66,7 +66,8 @@ def test_jit_matches_eager():
 def test_empty_mask_row_attends_uniformly_to_all_positions():
     """CATE's masking (``masked_fill(mask == 0, -1e9)`` then softmax): a query with no allowed
     key averages the values of *all* positions with equal weights -- its output equals that of
-    the same query with every key allowed, and depends on every position."""
+    the same query with every key allowed when all scores are 0 (query projection zeroed),
+    and depends on every position."""
     x, mask = _setup(seed=4)
     n = x.shape[1]
     empty = np.array(mask)
@@ -77,7 +78,9 @@ def test_empty_mask_row_attends_uniformly_to_all_positions():
     params = jax.jit(lambda k: blk.init(k, x, mask, train=False))(jax.random.key(0))
     apply = jax.jit(lambda x, m: blk.apply(params, x, m, train=False))
     y_empty = np.asarray(apply(x, jnp.asarray(empty)))
-    y_full = np.asarray(apply(x, jnp.asarray(full)))
+    flat = jax.tree.map(jnp.zeros_like, params["params"]["attn"]["query"])
+    p0 = {"params": {**params["params"], "attn": {**params["params"]["attn"], "query": flat}}}
+    y_full = np.asarray(blk.apply(p0, x, jnp.asarray(full), train=False))
     np.testing.assert_allclose(y_empty[:, -1], y_full[:, -1], atol=1e-5)
     assert not np.allclose(y_empty[:, -1], y_empty[:, -2], atol=1e-3)
     for j in range(n - 1):

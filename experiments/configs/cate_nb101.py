@@ -11,18 +11,29 @@ One cell of the seed's delta x K ablation (delta in {1e6, 2e6, 4e6, 8e6}, K in {
     python -m experiments.pretrain_cate --config=experiments/configs/cate_nb101.py:delta=4e6,k=8 \
         --workdir=results/cate_nb101_d4e6_k8
 
-CPU preset (2 + 4 blocks, batch 256): ``:cpu``; smoke run (numbers meaningless): ``:smoke``.
+CPU preset (3 + 4 blocks, batch 256): ``:cpu``; smoke run (numbers meaningless): ``:smoke``.
 
 Expected result: the reference size is out of reach on a CPU: 18.6 s per step of 1,024 pairs
-measured by ``experiments/benchmarks/cate_step.py`` on the shared 2-core CPU, so its 7,860
-steps (10 epochs of 804,886 training pairs) would take ~41 h. The seed reports downstream
-search results (NB101 test error 5.94-6.11% over the ablation grid), not the MLM accuracy.
-Measured with ``:cpu`` (held-out masked-op accuracy on 54,099 positions of 20,000 pairs of
-21,181 held-out cells; baselines 0.231 most frequent token, 0.496 most frequent per node
-index): 400 steps (``--config.num_steps=400``, 5 min) 0.524; one epoch
-(``--config.num_steps=3144``, 25 min) 0.574, and on the 40,068 positions whose index varies
-0.434 against 0.320 for the per-index baseline. A full 10-epoch ``:cpu`` run is ~31,000 steps
-(~4-5 h on this CPU). The embeddings used by the search experiments are the 400-step run's.
+measured by ``experiments/benchmarks/cate_step.py`` on the shared 2-core CPU (before the 2026-12-07
+fixes; the step cost is unchanged by them), so its ~7,860 steps (10 epochs) would take ~41 h --
+a run for an accelerator. The seed reports downstream search results (NB101 test error
+5.94-6.11% over the ablation grid), not the MLM accuracy.
+
+Measured after the mask fix, with CATE's training (2026-12-07, seed 0, on the 2-core CPU shared
+with ~15 other jobs, 27 min wall of which 19 min training, 3 min loading, 3 min embedding)::
+
+    python -m experiments.pretrain_cate --config=experiments/configs/cate_nb101.py:cpu \
+        --config.num_steps=400 --config.nb101_hashes=True --workdir=results/cate_nb101_cpu400
+
+804,871 one-sided training pairs; validation KL (per target token, every 100 steps) 0.642,
+0.629, 0.626, 0.625 (best: step 400, embedded); held-out masked-op accuracy 0.517 on 46,095
+target positions of 20,000 pairs of 21,181 held-out cells (input-op tokens are no targets with
+CATE's PAD id 0) against 0.294 (most frequent op) and 0.422 (most frequent op per node index);
+on the 40,068 positions whose index varies 0.445 against 0.336. The 'last' embedding takes only
+10,843 distinct values (rounded to 1e-4) over the 423,624 cells: CATE's transitive-closure mask
+sees 23,609 distinct (closure, ops) inputs in NB101 (fewer up to isomorphism), whatever the
+pooling ('mean' gives 10,558). Used by the encoding comparison and the outside-space study; see
+those configs' docstrings and the CATE section of issue 14's report for the numbers.
 """
 
 from experiments.configs import cate_common

@@ -9,8 +9,9 @@ encoding: mean over runs +- 1.96 standard errors).
 
 from __future__ import annotations
 
-from absl import app, flags
+from absl import flags
 
+from experiments import common
 from jaxnas.search import plotting, results
 
 _RESULTS = flags.DEFINE_multi_string("results", None, "Results JSONL file(s).", required=True)
@@ -21,11 +22,11 @@ _SCALE = flags.DEFINE_float("scale", 100.0, "Multiply values (100: accuracies in
 
 
 def main(argv):
-    del argv
+    common.check_no_args(argv)
     rows = [r for path in _RESULTS.value for r in results.read_jsonl(path)]
     for p in plotting.plot(rows, _OUT.value, _METRIC.value, _X.value, _SCALE.value):
         print(p)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -9,25 +9,16 @@ are missing) and writes ``<workdir>/benchmarks_summary.json`` atomically.
 from __future__ import annotations
 
 import functools
-import json
-import os
-import pathlib
-import tempfile
 import time
 
 import numpy as np
 from absl import app, flags, logging
 
+from experiments import common
+from jaxnas import io
 from jaxnas.benchmarks import builtin, tabular
 from jaxnas.data import errors
 
-_DATA_DIR = flags.DEFINE_string(
-    "data_dir", None, "Directory with the benchmark files (default: $JAXNAS_DATA_DIR, else cache)."
-)
-_WORKDIR = flags.DEFINE_string("workdir", "results/benchmarks", "Where the summary is written.")
-_DOWNLOAD = flags.DEFINE_bool(
-    "download", True, "Download missing files from their upstream repositories (sha256-checked)."
-)
 _ONLY = flags.DEFINE_list(
     "only",
     [],
@@ -81,7 +72,7 @@ def _summarize_yahpo(data_dir) -> dict:
         return {"skipped": f"{e} (pip install jaxnas[onnx])"}
     t0 = time.perf_counter()
     try:
-        bench = yahpo_darts.nb301_yahpo(data_dir, download=_DOWNLOAD.value)
+        bench = yahpo_darts.nb301_yahpo(data_dir, download=common.download())
         best = yahpo_darts.best_estimate(bench, data_dir)
     except (errors.DataNotFoundError, errors.DownloadError, ImportError) as e:
         logging.warning("nb301-yahpo skipped: %s", e)
@@ -102,9 +93,8 @@ def _summarize_yahpo(data_dir) -> dict:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    data_dir = _DATA_DIR.value or os.environ.get("JAXNAS_DATA_DIR")
+    common.check_no_args(argv)
+    data_dir = common.data_dir()
     names = _ONLY.value or list(_BUILDERS)
     unknown = [n for n in names if n not in _BUILDERS and n != "nb301-yahpo"]
     if unknown:
@@ -112,11 +102,11 @@ def main(argv):
     out = {}
     for name in [n for n in names if n == "nb301-yahpo"]:
         out[name] = _summarize_yahpo(data_dir)
-    for name in [n for n in names if n != "nb301-yahpo"]:
+    for name in common.progress([n for n in names if n != "nb301-yahpo"], desc="benchmarks"):
         build, metric, mode = _BUILDERS[name]
         t0 = time.perf_counter()
         try:
-            bench = build(data_dir, download=_DOWNLOAD.value)
+            bench = build(data_dir, download=common.download())
         except (errors.DataNotFoundError, errors.DownloadError) as e:
             out[name] = {"skipped": str(e)}
             logging.warning("%s skipped: %s", name, e)
@@ -129,14 +119,10 @@ def main(argv):
             f"best {metric}={s['best']['value']:.4f} ({s['best']['key'][:40]})  "
             f"cost={s['cost_model']}"
         )
-    path = pathlib.Path(_WORKDIR.value) / "benchmarks_summary.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(out, f, indent=2)
-    os.replace(tmp, path)
+    path = common.workdir("results/benchmarks") / "benchmarks_summary.json"
+    io.write_json(path, out, indent=2)
     print(f"written to {path}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

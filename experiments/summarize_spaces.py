@@ -14,39 +14,19 @@ written atomically to ``<workdir>/spaces_summary.json``.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import tempfile
 import time
 
 import numpy as np
-from absl import app, flags, logging
+from absl import flags, logging
 
+from experiments import common
+from jaxnas import io
 from jaxnas.spaces import nb101
 
-_DATA_DIR = flags.DEFINE_string(
-    "data_dir",
-    None,
-    "Directory with the benchmark files (default: $JAXNAS_DATA_DIR, else the jaxnas cache). "
-    "Used to check the enumeration against nb101/nasbench_vis_data-20k.json; skipped if absent.",
-)
-_WORKDIR = flags.DEFINE_string("workdir", "results/spaces", "Where the summary JSON is written.")
 _HASHES = flags.DEFINE_bool(
     "hashes", True, "Compute the official hash of all 423,624 cells (about 25 s, then cached)."
 )
-
-
-def _data_dir() -> pathlib.Path | None:
-    d = _DATA_DIR.value or os.environ.get("JAXNAS_DATA_DIR")
-    return pathlib.Path(d) if d else None
-
-
-def _write_json_atomic(path: pathlib.Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)
 
 
 def summarize_nb101(data_dir: pathlib.Path | None, with_hashes: bool) -> dict:
@@ -91,14 +71,13 @@ def summarize_nb101(data_dir: pathlib.Path | None, with_hashes: bool) -> dict:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    summary = {"nb101": summarize_nb101(_data_dir(), _HASHES.value)}
-    path = pathlib.Path(_WORKDIR.value) / "spaces_summary.json"
-    _write_json_atomic(path, summary)
+    common.check_no_args(argv)
+    summary = {"nb101": summarize_nb101(common.data_dir(), _HASHES.value)}
+    path = common.workdir("results/spaces") / "spaces_summary.json"
+    io.write_json(path, summary, indent=2)
     print(json.dumps(summary, indent=2))
     print(f"written to {path}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

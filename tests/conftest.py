@@ -1,12 +1,21 @@
-"""Shared test fixtures.
+"""Shared test fixtures and helpers.
 
 The real benchmark files are read from ``$JAXNAS_DATA_DIR`` (``.ci/run`` points it at
 ``../shared/data``); when unset, ``../shared/data`` next to the repository is used if present.
 Tests that need a file that is absent are skipped with a message saying where it was looked for.
+
+Binaries are run with :func:`run_binary` (also the ``run_binary`` fixture), which always passes
+``--data_dir`` set to that same directory, so a binary never falls back to the user's cache.
+
+Tests marked ``slow`` are deselected unless ``-m slow`` (or another ``-m`` expression) or
+``--run-slow`` (everything) is given: the README's test command runs the fast ones, ``.ci/run``
+then runs the slow ones with ``-m slow``.
 """
 
 import os
 import pathlib
+import subprocess
+import sys
 
 import jax
 import pytest
@@ -21,6 +30,57 @@ def _data_dir() -> pathlib.Path:
     if env:
         return pathlib.Path(env)
     return REPO.parent / "shared" / "data"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--run-slow", action="store_true", default=False, help="also run tests marked slow"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    # An explicit -m expression (e.g. ``-m slow`` or ``-m ""``) decides on its own.
+    if config.getoption("--run-slow") or config.option.markexpr:
+        return
+    slow = [item for item in items if "slow" in item.keywords]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if "slow" not in item.keywords]
+
+
+def run_binary(
+    module: str,
+    *args: str,
+    data_dir: bool = True,
+    timeout: float = 600,
+    env: dict | None = None,
+) -> subprocess.CompletedProcess:
+    """Runs ``python -m <module> *args`` from the repository root; never raises on failure.
+
+    Args:
+      module: e.g. ``"experiments.x11_table"``.
+      *args: flags, each one string (``"--workdir=..."``).
+      data_dir: pass ``--data_dir=<the tests' data directory>`` (every binary importing
+        ``experiments.common`` has the flag); False for a binary without it.
+      timeout: seconds before ``subprocess.TimeoutExpired``.
+      env: extra environment variables (added to this process's environment).
+
+    Returns:
+      The ``CompletedProcess`` with text ``stdout`` / ``stderr``.
+    """
+    cmd = [sys.executable, "-m", module, *args]
+    if data_dir and not any(a.startswith("--data_dir") for a in args):
+        cmd.append(f"--data_dir={_data_dir()}")
+    full_env = None if env is None else {**os.environ, **env}
+    return subprocess.run(
+        cmd, cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(name="run_binary", scope="session")
+def run_binary_fixture():
+    """:func:`run_binary` as a fixture."""
+    return run_binary
 
 
 @pytest.fixture(scope="session")

@@ -3,21 +3,16 @@ resumed from its checkpoint, embeddings matching the restored parameters) and of
 experiments/arch2vec_table.py on its results; a DARTS + jraph smoke run in process."""
 
 import json
-import subprocess
-import sys
 
 import jax
 import numpy as np
-from conftest import REPO
+from conftest import run_binary
 
 from jaxnas.pretrain import arch2vec
 
 
 def _run(module, *args):
-    return subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=REPO, capture_output=True, text=True,
-        timeout=600,
-    )  # fmt: skip
+    return run_binary(module, *args, data_dir=False, timeout=600)
 
 
 def test_pretrain_smoke_resume_and_table(tmp_path):

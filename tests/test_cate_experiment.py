@@ -3,26 +3,17 @@ resumed from its checkpoint, the best validation-KL parameters kept and embedded
 embeddings (CATE's) distinct for distinct cells, matching the restored parameters."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
-from conftest import REPO
+from conftest import run_binary
 
 
 def _run(workdir, *extra):
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.pretrain_cate",
-            "--config=experiments/configs/cate_nb201.py:smoke",
-            f"--workdir={workdir}",
-            *extra,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    return run_binary(
+        "experiments.pretrain_cate",
+        "--config=experiments/configs/cate_nb201.py:smoke",
+        f"--workdir={workdir}",
+        *extra,
         timeout=600,
     )
 
@@ -84,17 +75,10 @@ def test_pretrain_cate_smoke_and_resume(tmp_path):
 
 
 def test_pretrain_cate_rejects_unknown_variant(tmp_path):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.pretrain_cate",
-            "--config=experiments/configs/cate_nb201.py:bogus",
-            f"--workdir={tmp_path}",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    r = run_binary(
+        "experiments.pretrain_cate",
+        "--config=experiments/configs/cate_nb201.py:bogus",
+        f"--workdir={tmp_path}",
         timeout=300,
     )
     assert r.returncode != 0 and "bogus" in r.stderr

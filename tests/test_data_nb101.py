@@ -7,6 +7,8 @@ dynamically (skipped if protobuf is not installed).
 
 import base64
 import json
+import pathlib
+import re
 import struct
 import time
 
@@ -161,3 +163,58 @@ def test_vis_bad_columns(tmp_path):
     (tmp_path / "v.json").write_text(json.dumps({"key": ["a"], "final_training_time": [1.0]}))
     with pytest.raises(data.FormatError, match="missing columns"):
         data.read_nb101_vis(tmp_path / "v.json")
+
+
+def _official_message_classes():
+    """``(ModelMetrics, EvaluationData)`` built from ``third_party/nasbench/model_metrics.proto``
+    (the upstream schema file, parsed here with a regular expression; no protoc needed)."""
+    pytest.importorskip("google.protobuf")
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    proto = pathlib.Path(__file__).parents[1] / "third_party/nasbench/model_metrics.proto"
+    text = re.sub(r"//[^\n]*", "", proto.read_text())
+    assert re.search(r'syntax\s*=\s*"proto2"', text) and re.search(r"package\s+nasbench;", text)
+    fdp = descriptor_pb2.FieldDescriptorProto
+    types = {"double": fdp.TYPE_DOUBLE, "int32": fdp.TYPE_INT32, "string": fdp.TYPE_STRING}
+    labels = {"optional": fdp.LABEL_OPTIONAL, "repeated": fdp.LABEL_REPEATED}
+    f = descriptor_pb2.FileDescriptorProto(name="model_metrics.proto", package="nasbench")
+    f.syntax = "proto2"
+    messages = re.findall(r"message\s+(\w+)\s*\{(.*?)\}", text, re.S)
+    assert [m for m, _ in messages] == ["ModelMetrics", "EvaluationData"]
+    for msg, body in messages:
+        m = f.message_type.add(name=msg)
+        for label, typ, name, num in re.findall(r"(\w+)\s+(\w+)\s+(\w+)\s*=\s*(\d+);", body):
+            kw = {"type": types[typ]} if typ in types else {
+                "type": fdp.TYPE_MESSAGE, "type_name": f".nasbench.{typ}"
+            }  # fmt: skip
+            m.field.add(name=name, number=int(num), label=labels[label], **kw)
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(f)
+    get = lambda n: message_factory.GetMessageClass(pool.FindMessageTypeByName(n))  # noqa: E731
+    return get("nasbench.ModelMetrics"), get("nasbench.EvaluationData")
+
+
+def test_decoder_follows_the_upstream_schema_in_third_party():
+    """Every field of nasbench's ``model_metrics.proto`` is decoded to the same value."""
+    metrics_cls, eval_cls = _official_message_classes()
+    assert {f.name for f in eval_cls.DESCRIPTOR.fields} <= set(data.nb101.EvaluationData._fields)
+    assert {f.name for f in metrics_cls.DESCRIPTOR.fields} <= set(data.nb101.ModelMetrics._fields)
+    rng = np.random.default_rng(0)
+    m = metrics_cls(trainable_parameters=2_694_282, total_time=1234.5)
+    for epoch in (0.0, 4.0, 108.0):
+        m.evaluation_data.append(
+            eval_cls(
+                current_epoch=epoch,
+                training_time=float(rng.uniform(0, 3000)),
+                train_accuracy=float(rng.uniform()),
+                validation_accuracy=float(rng.uniform()),
+                test_accuracy=float(rng.uniform()),
+                checkpoint_path=f"/models/abc/model.ckpt-{int(epoch)}",
+            )
+        )
+    got = data.nb101.decode_metrics(m.SerializeToString())
+    assert got.trainable_parameters == m.trainable_parameters and got.total_time == m.total_time
+    assert len(got.evaluation_data) == 3
+    for ev, want in zip(got.evaluation_data, m.evaluation_data, strict=True):
+        for fld in eval_cls.DESCRIPTOR.fields:
+            assert getattr(ev, fld.name) == getattr(want, fld.name), fld.name

@@ -3,13 +3,11 @@ encoding as a learned ``embeddings.npz`` with shuffled ids (so the two must agre
 the projection helpers against NumPy."""
 
 import json
-import subprocess
-import sys
 
 import jax
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_binary
 
 from jaxnas import encodings
 from jaxnas.analysis import projection
@@ -23,12 +21,12 @@ def study(tmp_path_factory, data_dir):
     perm = np.random.default_rng(0).permutation(len(x))
     np.savez(tmp / "embeddings.npz", ids=perm, embeddings=x[perm])
     w = tmp / "out"
-    r = subprocess.run(
-        [sys.executable, "-m", "experiments.embedding_study",
-         "--config=experiments/configs/embedding_study.py:smoke", f"--workdir={w}",
-         f"--data_dir={data_dir}",
-         f"--config.encodings=('adjacency_one_hot','learned={tmp / 'embeddings.npz'}')"],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+    r = run_binary(
+        "experiments.embedding_study",
+        "--config=experiments/configs/embedding_study.py:smoke", f"--workdir={w}",
+        f"--data_dir={data_dir}",
+        f"--config.encodings=('adjacency_one_hot','learned={tmp / 'embeddings.npz'}')",
+        timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     return w, r
@@ -70,11 +68,11 @@ def test_outputs(study):
 
 
 def test_bad_encoding_is_named(tmp_path, data_dir):
-    r = subprocess.run(
-        [sys.executable, "-m", "experiments.embedding_study",
-         "--config=experiments/configs/embedding_study.py:smoke", f"--workdir={tmp_path}",
-         f"--data_dir={data_dir}", "--config.encodings=('no_such_encoding',)"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+    r = run_binary(
+        "experiments.embedding_study",
+        "--config=experiments/configs/embedding_study.py:smoke", f"--workdir={tmp_path}",
+        f"--data_dir={data_dir}", "--config.encodings=('no_such_encoding',)",
+        timeout=300,
     )  # fmt: skip
     assert r.returncode != 0 and "unknown encoding 'no_such_encoding'" in r.stderr
 

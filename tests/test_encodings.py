@@ -2,9 +2,6 @@
 
 import functools
 import itertools
-import pathlib
-import subprocess
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -17,8 +14,6 @@ from jaxnas.encodings import adjacency as adj_enc
 from jaxnas.encodings import path as path_enc
 from jaxnas.encodings import tokens as tokens_mod
 from jaxnas.spaces import base, nb101
-
-REPO = pathlib.Path(__file__).resolve().parents[1]
 
 # ----------------------------------------------------------------------------------------------
 # Fixtures and per-cell references (written independently of the vectorised code, after
@@ -615,19 +610,12 @@ def test_pair_attention_mask():
 
 
 @pytest.mark.slow
-def test_benchmark_smoke():
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.benchmarks.encode_nb101",
-            "--num_cells=3000",
-            "--loop_cells=100",
-            "--repeats=1",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+def test_benchmark_smoke(run_binary):
+    r = run_binary(
+        "experiments.benchmarks.encode_nb101",
+        "--num_cells=3000",
+        "--loop_cells=100",
+        "--repeats=1",
         timeout=300,
     )
     assert r.returncode == 0, r.stderr[-3000:]

@@ -1,24 +1,10 @@
 """Smoke runs of the experiment binaries (as a user runs them, in a subprocess)."""
 
 import json
-import os
-import subprocess
-import sys
-
-from conftest import REPO
 
 
-def _run(args, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, **kw
-    )
-
-
-def test_summarize_spaces(tmp_path, data_dir):
-    r = _run(
-        ["experiments.summarize_spaces", f"--data_dir={data_dir}", f"--workdir={tmp_path}"],
-        timeout=600,
-    )
+def test_summarize_spaces(tmp_path, data_dir, run_binary):
+    r = run_binary("experiments.summarize_spaces", f"--workdir={tmp_path}", timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     summary = json.loads((tmp_path / "spaces_summary.json").read_text())["nb101"]
     assert summary["num_cells"] == 423_624
@@ -26,26 +12,23 @@ def test_summarize_spaces(tmp_path, data_dir):
     assert summary["check_20k"]["params_equal_trainable_parameters"] == 20_001
 
 
-def test_summarize_spaces_rejects_bad_flag(tmp_path):
-    r = _run(["experiments.summarize_spaces", "--no_such_flag=1"], timeout=120)
+def test_summarize_spaces_rejects_bad_flag(tmp_path, run_binary):
+    r = run_binary("experiments.summarize_spaces", "--no_such_flag=1", timeout=120)
     assert r.returncode != 0
     assert "no_such_flag" in r.stderr
 
 
-def test_summarize_spaces_help():
-    r = _run(["experiments.summarize_spaces", "--help"], timeout=120)
+def test_summarize_spaces_help(run_binary):
+    r = run_binary("experiments.summarize_spaces", "--help", timeout=120)
     assert r.returncode in (0, 1), r.stderr  # absl exits with 1 after printing --help
     assert "--data_dir" in r.stdout and "--workdir" in r.stdout
 
 
-def test_summarize_benchmarks(tmp_path, data_dir):
-    r = _run(
-        [
-            "experiments.summarize_benchmarks",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--only=nb201-cifar10,nbnlp-wt2",
-        ],
+def test_summarize_benchmarks(tmp_path, data_dir, run_binary):
+    r = run_binary(
+        "experiments.summarize_benchmarks",
+        f"--workdir={tmp_path}",
+        "--only=nb201-cifar10,nbnlp-wt2",
         timeout=600,
     )
     assert r.returncode == 0, r.stderr[-3000:]
@@ -55,19 +38,17 @@ def test_summarize_benchmarks(tmp_path, data_dir):
     assert "nb201" in s["nb201-cifar10"]["source"]
 
 
-def test_summarize_benchmarks_missing_data(tmp_path):
+def test_summarize_benchmarks_missing_data(tmp_path, run_binary):
     empty = tmp_path / "empty"
     empty.mkdir()
-    r = _run(
-        [
-            "experiments.summarize_benchmarks",
-            f"--data_dir={empty}",
-            f"--workdir={tmp_path}",
-            "--only=nbnlp-wt2",
-            "--nodownload",
-        ],
+    r = run_binary(
+        "experiments.summarize_benchmarks",
+        f"--data_dir={empty}",
+        f"--workdir={tmp_path}",
+        "--only=nbnlp-wt2",
+        "--nodownload",
         timeout=300,
-        env={**os.environ, "JAXNAS_CACHE_DIR": str(tmp_path / "cache")},
+        env={"JAXNAS_CACHE_DIR": str(tmp_path / "cache")},
     )
     s = json.loads((tmp_path / "benchmarks_summary.json").read_text()) if r.returncode == 0 else {}
     assert r.returncode == 0, r.stderr[-3000:]

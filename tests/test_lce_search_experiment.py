@@ -1,16 +1,12 @@
 """Smoke run of experiments/lce_search.py on the real NB-NLP curves; outputs parsed."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from conftest import run_binary
 
 from jaxnas.search import results
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
@@ -18,13 +14,11 @@ def smoke(tmp_path_factory, data_dir):
     if not (data_dir / "nbnlp" / "train_logs_wikitext-2_logs.zip").is_file():
         pytest.skip("NB-NLP WikiText-2 logs not found")
     work = tmp_path_factory.mktemp("lce_search")
-    cmd = [
-        sys.executable, "-m", "experiments.lce_search",
-        "--config=experiments/configs/lce_search.py:smoke",
+    out = run_binary(
+        "experiments.lce_search", "--config=experiments/configs/lce_search.py:smoke",
         f"--data_dir={data_dir}", f"--workdir={work}", "--download=false",
-    ]  # fmt: skip
-    env = dict(os.environ, JAXNAS_DATA_DIR=str(data_dir))
-    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        env={"JAXNAS_DATA_DIR": str(data_dir)}, timeout=300,
+    )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     return work, out.stdout
 
@@ -62,10 +56,7 @@ def test_outputs_written_and_consistent(smoke):
 
 
 def test_help_explains_flags():
-    out = subprocess.run(
-        [sys.executable, "-m", "experiments.lce_search", "--help"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    flags = ("--workdir", "--data_dir", "--[no]download", "--compilation_cache_dir", "--config")
+    out = run_binary("experiments.lce_search", "--helpfull", timeout=120)
+    flags = ("--workdir", "--data_dir", "--[no]download", "--config")
     for flag in flags:
         assert flag in out.stdout

@@ -3,12 +3,9 @@ image is there, images are inlined byte for byte, nothing points outside the pag
 
 import base64
 import json
-import subprocess
-import sys
 from html.parser import HTMLParser
 
 import pytest
-from conftest import REPO
 
 
 class _Page(HTMLParser):
@@ -48,7 +45,7 @@ class _Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def page(tmp_path_factory, run_binary):
     pytest.importorskip("matplotlib")
     import matplotlib
 
@@ -90,10 +87,7 @@ def page(tmp_path_factory):
     plt.close(fig)
 
     out = root / "report.html"
-    r = subprocess.run(
-        [sys.executable, "-m", "experiments.report", f"--results={root}", f"--output={out}"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    r = run_binary("experiments.report", f"--results={root}", f"--output={out}", timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     p = _Page()
     p.feed(out.read_text())
@@ -131,9 +125,6 @@ def test_images_inlined(page):
     assert all(s.startswith("data:") for s in p.links)  # self-contained
 
 
-def test_missing_directory_is_an_error(tmp_path):
-    r = subprocess.run(
-        [sys.executable, "-m", "experiments.report", f"--results={tmp_path / 'nope'}"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+def test_missing_directory_is_an_error(tmp_path, run_binary):
+    r = run_binary("experiments.report", f"--results={tmp_path / 'nope'}", timeout=120)
     assert r.returncode != 0 and "not found" in r.stderr

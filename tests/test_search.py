@@ -190,18 +190,16 @@ def test_mutate_with_history_prefers_unvisited_neighbours():
     prob, _ = toy_problem()
     parent = 5
     nbs = np.asarray(prob.neighbours[parent])
-    h = P.history_init(16)
+    h = P.history_init(16, prob.size)
     for j in nbs[:-1]:  # all neighbours but the last visited
         h = P.history_add(h, jnp.asarray([j], jnp.int32), jnp.asarray([0.0]))
     keys = jax.random.split(jax.random.key(0), 64)
-    with_h = jax.vmap(lambda k: P.mutate(prob, k, parent, P.visited_table(h, prob.size)))(keys)
+    with_h = jax.vmap(lambda k: P.mutate(prob, k, parent, h.seen))(keys)
     assert (np.asarray(with_h) == nbs[-1]).all()
     without = np.asarray(jax.vmap(lambda k: P.mutate(prob, k, parent))(keys))
     assert np.isin(without, nbs).all() and len(set(without.tolist())) > 1
     h = P.history_add(h, jnp.asarray([nbs[-1]], jnp.int32), jnp.asarray([0.0]))
-    all_seen = np.asarray(
-        jax.vmap(lambda k: P.mutate(prob, k, parent, P.visited_table(h, prob.size)))(keys)
-    )
+    all_seen = np.asarray(jax.vmap(lambda k: P.mutate(prob, k, parent, h.seen))(keys))
     assert np.isin(all_seen, nbs).all()  # every neighbour visited: any neighbour
 
 
@@ -217,26 +215,35 @@ def test_rea_avoid_repeats_never_repeats_on_the_toy():
     assert repeats <= 0.5  # 12 neighbours per row: an unvisited one nearly always exists
 
 
-def test_visited_table_variants_give_the_same_draws():
-    """sample_unseen with a bool [N] table answers exactly as sample_unvisited with the
-    History; mutate answers the same for visited_table and an independently built table."""
+def test_history_tracks_visited_rows_exactly():
+    """The one visited-row tracker (``History.seen``) answers as a scan of the history's
+    rows: the same visited flags, the same sample_unvisited draws as the O(T) scan, and
+    mutate draws only unvisited neighbours while one exists."""
     prob, _ = toy_problem()
-    h = P.history_init(40)
+    h = P.history_init(40, prob.size)
     rows = np.random.default_rng(0).choice(prob.size, 30, replace=False)
     for j in rows:
         h = P.history_add(h, jnp.asarray([j], jnp.int32), jnp.asarray([0.0]))
-    table = P.visited_table(h, prob.size)
+    np.testing.assert_array_equal(np.flatnonzero(np.asarray(h.seen)), np.sort(rows))
+    probe = jnp.arange(prob.size)
+    np.testing.assert_array_equal(P.visited(h, probe), np.isin(np.arange(prob.size), rows))
+    h_last = P.history_add(h, jnp.asarray([prob.size - 1], jnp.int32), jnp.asarray([0.0]))
+    assert not bool(P.visited(h_last, -1))  # neighbour-table padding is never visited
     keys = jax.random.split(jax.random.key(1), 200)
+
+    def scan_sample(k):  # the former O(T) answer: the first unvisited of `tries` draws
+        cand = jax.random.randint(k, (4,), 0, prob.size)
+        hit = (cand[:, None] == h.index[None, :]) & h.mask[None, :]
+        return cand[jnp.argmin(hit.any(-1))]
+
     a = jax.vmap(lambda k: P.sample_unvisited(k, prob, h, tries=4))(keys)
-    b = jax.vmap(lambda k: P.sample_unseen(k, prob, table, tries=4))(keys)
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, jax.vmap(scan_sample)(keys))
     numpy_table = np.zeros(prob.size, bool)
     numpy_table[rows] = True
     numpy_table = jnp.asarray(numpy_table)
-    parents = jnp.asarray(rows[:8], jnp.int32)
-    for p in parents:
+    for p in jnp.asarray(rows[:8], jnp.int32):
         m1 = jax.vmap(lambda k, p=p: P.mutate(prob, k, p, numpy_table))(keys)
-        m2 = jax.vmap(lambda k, p=p: P.mutate(prob, k, p, table))(keys)
+        m2 = jax.vmap(lambda k, p=p: P.mutate(prob, k, p, h.seen))(keys)
         np.testing.assert_array_equal(m1, m2)
         nbs = np.asarray(prob.neighbours[p])
         if not np.isin(nbs, rows).all():  # an unvisited neighbour exists: only those drawn

@@ -1,16 +1,12 @@
 """Smoke runs of the search binaries (in a subprocess, as a user runs them)."""
 
 import json
-import subprocess
-import sys
 
-from conftest import REPO
+from conftest import run_binary
 
 
 def _run(args, timeout=900):
-    return subprocess.run(
-        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
+    return run_binary(*args, timeout=timeout)
 
 
 def test_nb201_search_smoke_and_plot(tmp_path, data_dir):

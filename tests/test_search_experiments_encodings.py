@@ -1,34 +1,27 @@
 """Smoke run of CATE's encoding-comparison binary on a slice of NB101-20k."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_binary
+
+from jaxnas.search import registry
 
 
 def test_encoding_comparison_smoke(tmp_path, data_dir):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.encoding_comparison",
-            "--config=experiments/configs/encoding_comparison.py:smoke",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--nodownload",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    r = run_binary(
+        "experiments.encoding_comparison",
+        "--config=experiments/configs/encoding_comparison.py:smoke",
+        f"--data_dir={data_dir}",
+        f"--workdir={tmp_path}",
+        "--nodownload",
         timeout=900,
     )
     assert r.returncode == 0, r.stderr[-3000:]
     assert "| encoding | RS | LS | DNGO-BO |" in r.stdout
     assert "| adjacency one-hot |" in r.stdout
-    assert "Note: arch2vec skipped" in r.stdout and "Note: CATE skipped" in r.stdout
+    assert "Note: learned encodings skipped" in r.stdout
     rows = [
         json.loads(s) for s in (tmp_path / "encoding_comparison.jsonl").read_text().splitlines()
     ]
@@ -46,15 +39,14 @@ def test_encoding_comparison_smoke(tmp_path, data_dir):
     assert (tmp_path / "encoding_comparison_regret.png").stat().st_size > 0
 
 
-@pytest.mark.filterwarnings("ignore:the load_module:DeprecationWarning")
 def test_every_subroutine_builds_from_the_config():
-    from experiments import encoding_comparison as ec  # defines its absl flags on import
     from experiments.configs import encoding_comparison as cfg
 
     c = cfg.get_config("smoke")
-    for name in ec.LABEL:
-        s = ec.make_searcher(name, c)
+    for name in c.labels:
+        s = registry.make_searcher(name, c.searchers.get(name, None))
         assert s.batch_size >= 1
-    assert ec.make_searcher("dngo_ls", c).batch_size == c.dngo_ls.batch_size + c.dngo_ls.ls_k
-    with pytest.raises(ValueError, match="unknown subroutine"):
-        ec.make_searcher("bohb", c)
+    ls = c.searchers.dngo_ls
+    assert registry.make_searcher("dngo_ls", ls).batch_size == ls.batch_size + ls.ls_k
+    with pytest.raises(KeyError, match="unknown searcher"):
+        registry.make_searcher("bohb", {})

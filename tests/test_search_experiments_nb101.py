@@ -1,23 +1,16 @@
-"""Smoke run of the NB101-20k search-curve binary with an embeddings file keyed by hash."""
+"""Smoke run of the search-table binary on NB101-20k (config search_nb101.py) with an
+embeddings file keyed by hash."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
-from conftest import REPO
+from conftest import run_binary
 
 from jaxnas.data import nb101 as d101
 
 
 def _run(args, timeout=900):
-    return subprocess.run(
-        [sys.executable, "-m", "experiments.nb101_search", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_binary("experiments.search_table", *args, timeout=timeout)
 
 
 def test_nb101_search_smoke(tmp_path, data_dir):

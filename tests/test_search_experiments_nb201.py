@@ -2,13 +2,11 @@
 run of the README's main job (pretrain arch2vec, then arch2vec-RL / arch2vec-BO)."""
 
 import json
-import subprocess
-import sys
 
 import jax
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import run_binary
 
 from jaxnas.benchmarks import tabular
 from jaxnas.search import problem
@@ -26,7 +24,10 @@ def _nb201_bench(rows):
         fidelities=(200,),
         cost_model="queries",
         source="test",
-        arch={"cells": cells},
+        cells=cells,
+        choices=cells,
+        num_options=5,
+        index=rows,
     )
 
 
@@ -74,7 +75,7 @@ def test_embedding_table_nb201_by_official_index(tmp_path):
     ):
         problem.embedding_table(bench, path)
     np.savez(path, ids=ids, other=emb)
-    with pytest.raises(ValueError, match="expected arrays 'ids' and 'embeddings'"):
+    with pytest.raises(ValueError, match=r"missing array\(s\) \['embeddings'\]"):
         problem.embedding_table(bench, path)
 
 
@@ -91,25 +92,39 @@ def test_nearest_neighbours_matches_brute_force():
     assert (xd[nd] == xd[:, None]).all()
 
 
+def _knn_by_row_order(x, k):
+    """The former ``multifidelity.knn_neighbours``: float64, ties by row order."""
+    x = np.asarray(x, np.float64)
+    sq = np.sum(x * x, axis=1)
+    d = sq[:, None] + sq[None, :] - 2.0 * x @ x.T
+    d[np.arange(len(x)), np.arange(len(x))] = np.inf
+    return np.argsort(d, axis=1, kind="stable")[:, :k].astype(np.int32)
+
+
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_nearest_neighbours_without_key_breaks_ties_by_row_order(chunk):
+    rng = np.random.default_rng(3)
+    binary = rng.integers(0, 2, size=(120, 8)).astype(np.float32)  # many exact ties
+    real = rng.normal(size=(50, 3)).astype(np.float32)
+    for x in (binary, real):
+        got = problem.nearest_neighbours(x, 6, chunk=chunk)
+        np.testing.assert_array_equal(got, _knn_by_row_order(x, 6))
+    with pytest.raises(ValueError, match="k must lie in"):
+        problem.nearest_neighbours(real, 50)
+
+
 def test_main_job_smoke_pretrains_and_runs_arch2vec_methods(tmp_path, data_dir):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.nb201_search",
-            "--config=experiments/configs/search_nb201.py:smoke",
-            "--config.methods=('rs','arch2vec_rl','arch2vec_bo')",
-            "--pretrain",
-            "--pretrain_config=experiments/configs/arch2vec_nb201.py:smoke",
-            "--pretrain_config.num_cells=0",
-            "--pretrain_config.eval_batch_size=2048",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--nodownload",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    r = run_binary(
+        "experiments.nb201_search",
+        "--config=experiments/configs/search_nb201.py:smoke",
+        "--config.methods=('rs','arch2vec_rl','arch2vec_bo')",
+        "--pretrain",
+        "--pretrain_config=experiments/configs/arch2vec_nb201.py:smoke",
+        "--pretrain_config.num_cells=0",
+        "--pretrain_config.eval_batch_size=2048",
+        f"--data_dir={data_dir}",
+        f"--workdir={tmp_path}",
+        "--nodownload",
         timeout=900,
     )
     assert r.returncode == 0, r.stderr[-3000:]

@@ -1,28 +1,19 @@
 """Outside-search-space generalisation: the split, the metrics and a smoke run."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
-from conftest import REPO
+from conftest import run_binary
 from scipy import stats
 
 
 def test_outside_space_smoke(tmp_path, data_dir):
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "experiments.outside_space",
-            "--config=experiments/configs/outside_space.py:smoke",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--nodownload",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    r = run_binary(
+        "experiments.outside_space",
+        "--config=experiments/configs/outside_space.py:smoke",
+        f"--data_dir={data_dir}",
+        f"--workdir={tmp_path}",
+        "--nodownload",
         timeout=900,
     )
     assert r.returncode == 0, r.stderr[-3000:]

@@ -3,17 +3,18 @@
 import copy
 import math
 
+import jax
 import numpy as np
 import pytest
 from scipy import stats
 
 from jaxnas.predictors import lcsvr
-from jaxnas.search import base, evolution, sampling
+from jaxnas.search import base, evolution, registry, sampling
 from jaxnas.search import hyperband as hb
 from jaxnas.search import multifidelity as mf
 
 N, E = 60, 27
-# Shared searcher objects: run_lce compiles their vmapped ask / tell once per object.
+# Shared searcher objects: lce compiles their vmapped ask / tell once per object.
 RS = sampling.random_search()
 REA = evolution.regularized_evolution(5, 3)
 
@@ -51,13 +52,29 @@ def test_make_curve_problem_and_knn(cp):
 def test_plain_run_reproduces_single_fidelity_runner(cp):
     q, seeds = 20, [3, 4]
     cfg = mf.LCEConfig(e_few=3, max_history=64, max_rounds=q)
-    trajs = mf.run_lce(REA, cp, seeds, 1e12, cfg, None)
-    ref = base.run_seeds(REA, cp.problem, base.seed_keys(seeds), q)
-    for r, t in enumerate(trajs):
-        np.testing.assert_array_equal(t["index"], np.asarray(ref.index[r]))
-        np.testing.assert_allclose(t["cost"], cp.full_time[t["index"]])
-        np.testing.assert_allclose(t["cum_cost"], np.asarray(ref.cum_cost[r]), rtol=1e-5)
-        np.testing.assert_allclose(t["best_y"], np.asarray(ref.best_y[r]), rtol=1e-6)
+    keys = base.seed_keys(seeds)
+    traj = mf.run(mf.lce(REA, None, cfg), cp, keys, 1e12)
+    ref = base.run_seeds(REA, cp.problem, keys, q)
+    np.testing.assert_array_equal(traj.index, np.asarray(ref.index))
+    np.testing.assert_allclose(traj.cost, cp.full_time[traj.index])
+    np.testing.assert_allclose(traj.cum_cost, np.asarray(ref.cum_cost), rtol=1e-5)
+    np.testing.assert_allclose(traj.best_y, np.asarray(ref.best_y), rtol=1e-6)
+    np.testing.assert_array_equal(traj.fidelity, E)
+    # full_fidelity is the same searcher; a budget cuts each run after the event reaching it.
+    budget = float(np.asarray(traj.cum_cost)[:, 9].min()) - 1e-6
+    traj2 = mf.run(mf.full_fidelity(REA, 64), cp, keys, budget)
+    for r, n in enumerate(mf.num_events(traj2)):
+        np.testing.assert_array_equal(traj2.index[r, :n], traj.index[r, :n])
+        assert traj2.cum_cost[r, n - 1] >= budget > traj2.cum_cost[r, n - 2]
+
+
+def unpadded(traj, r):
+    """Run r of a multi-fidelity trajectory as a dict of [Q_r] arrays."""
+    q = int(mf.num_events(traj)[r])
+    t = {k: np.asarray(getattr(traj, k))[r, :q] for k in traj._fields}
+    t["full"] = t["fidelity"] == E
+    t["epoch"], t["value"] = t["fidelity"], t["y"]
+    return t
 
 
 @pytest.mark.parametrize("resume", [True, False])
@@ -65,11 +82,13 @@ def test_lce_budget_accounting_and_history(cp, resume):
     e_few, budget = 5, 5_000.0
     cfg = mf.LCEConfig(e_few=e_few, top_n=30.0, num_full_init=4, max_history=64, resume=resume)
     seeds = [0, 1, 2]
-    trajs, state = mf.run_lce(
-        RS, cp, seeds, budget, cfg, mf.last_value_extrapolator(),
-        return_state=True,
-    )  # fmt: skip
-    for r, t in enumerate(trajs):
+    searcher = mf.lce(RS, mf.last_value_extrapolator(), cfg)
+    states = []
+    spy = searcher._replace(init=lambda k, c: states.append(searcher.init(k, c)) or states[-1])
+    traj = mf.run(spy, cp, base.seed_keys(seeds), budget)
+    state = states[0].inner
+    for r in range(len(seeds)):
+        t = unpadded(traj, r)
         full, idx, cost = t["full"], t["index"], t["cost"]
         ft = cp.full_time[idx]
         # Direct full trainings first, then partial ones and continuations.
@@ -109,13 +128,14 @@ def test_oracle_wrapper_finds_optimum(cp):
     cfg = mf.LCEConfig(e_few=3, top_n=20.0, num_full_init=3, max_history=64)
     budget = 0.3 * cp.full_time.sum()
     seeds = [0, 1, 2]
-    trajs = mf.run_lce(RS, cp, seeds, budget, cfg, mf.oracle_extrapolator(cp))
-    at = mf.at_budgets(trajs, [budget])
+    keys = base.seed_keys(seeds)
+    traj = mf.run(mf.lce(RS, mf.oracle_extrapolator(cp), cfg), cp, keys, budget)
+    at = base.at_budgets(traj, [budget])
     np.testing.assert_allclose(at["best_y"][:, 0], cp.optimum)
     # Plain RS with the same budget trains every row fully and misses it for some seed.
-    plain = mf.run_lce(RS, cp, seeds, budget, cfg, None)
-    assert np.min(mf.at_budgets(plain, [budget])["best_y"][:, 0]) < cp.optimum
-    rows = mf.to_rows(trajs, cp, algorithm="RS-oracle", seeds=seeds, budget=budget)
+    plain = mf.run(mf.lce(RS, None, cfg), cp, keys, budget)
+    assert np.min(base.at_budgets(plain, [budget])["best_y"][:, 0]) < cp.optimum
+    rows = mf.to_rows(traj, cp, algorithm="RS-oracle", seeds=seeds, budget=budget)
     assert rows[0]["final_regret"] == pytest.approx(0.0, abs=1e-12)
     assert rows[0]["num_full"] + rows[0]["num_partial"] == rows[0]["num_queries"]
 
@@ -124,8 +144,8 @@ def test_lcsvr_wrapper_runs(cp):
     # Four asks per round, extrapolated together; exactly num_full_init direct trainings.
     cfg = mf.LCEConfig(e_few=5, num_full_init=6, max_history=64, asks_per_round=4)
     ext = mf.lcsvr_extrapolator(lcsvr.LcSVRConfig(n_iter=5), refit_every=3)
-    trajs = mf.run_lce(REA, cp, [0, 1], 15_000.0, cfg, ext)
-    for t in trajs:
+    traj = mf.run(mf.lce(REA, ext, cfg), cp, base.seed_keys([0, 1]), 15_000.0)
+    for t in (unpadded(traj, r) for r in range(2)):
         direct = t["full"] & np.isclose(t["cost"], cp.full_time[t["index"]])
         assert direct.sum() == 6 and direct[:6].all() and not t["full"][6]
         assert (~t["full"]).sum() > 0 and t["cum_cost"][-1] >= 15_000.0
@@ -151,8 +171,8 @@ def test_bracket_schedule_matches_hyperband_paper():
 
 
 def test_hyperband_first_bracket_exact(cp):
-    trajs = hb.run_hyperband(cp, [0], 1e9, hb.HyperbandConfig(max_brackets=1))
-    t = trajs[0]
+    traj = mf.run(hb.hyperband(hb.HyperbandConfig(max_brackets=1)), cp, base.seed_keys([0]), 1e9)
+    t = unpadded(traj, 0)
     # s_max = 3 on 27 epochs: 27 configs at 1 epoch, 9 at 3, 3 at 9, 1 at 27.
     np.testing.assert_array_equal(t["epoch"], [1] * 27 + [3] * 9 + [9] * 3 + [27])
     idx, prev = t["index"], {}
@@ -217,21 +237,56 @@ def test_bohb_model_split_and_sampling():
 def test_bohb_and_hyperband_runs(cp):
     budget = 0.6 * cp.full_time.sum()
     bohb = hb.BOHBConfig(num_components=2, min_points_in_model=3)
-    for cfg in (None, bohb):
-        trajs = hb.run_hyperband(cp, [0, 1], budget, bohb=cfg)
-        for t in trajs:
+    for searcher in (hb.hyperband(), hb.bohb(bohb)):
+        traj = mf.run(searcher, cp, base.seed_keys([0, 1]), budget)
+        for t in (unpadded(traj, r) for r in range(2)):
             assert t["cum_cost"][-1] >= budget and t["cum_cost"][-2] < budget
             assert t["full"].any()
-        regret = cp.optimum - mf.at_budgets(trajs, [budget])["best_y"][:, 0]
+        regret = cp.optimum - base.at_budgets(traj, [budget])["best_y"][:, 0]
         assert np.all(regret >= 0) and np.all(regret < 0.2)
 
 
 def test_bad_config_is_rejected(cp):
+    ext, keys = mf.last_value_extrapolator(), base.seed_keys([0])
     with pytest.raises(ValueError, match="e_few"):
-        mf.run_lce(RS, cp, [0], 1.0, mf.LCEConfig(e_few=E), None)
+        mf.run(mf.lce(RS, ext, mf.LCEConfig(e_few=E)), cp, keys, 1.0)
     with pytest.raises(ValueError, match="not a curve point"):
-        mf.run_lce(RS, cp, [0], 1.0, mf.LCEConfig(e_few=40), None)
+        mf.run(mf.lce(RS, ext, mf.LCEConfig(e_few=40)), cp, keys, 1.0)
     with pytest.raises(ValueError, match="top_n"):
-        mf.run_lce(RS, cp, [0], 1.0, mf.LCEConfig(e_few=3, top_n=0), None)
+        mf.lce(RS, ext, mf.LCEConfig(e_few=3, top_n=0))
+    with pytest.raises(ValueError, match="budget"):
+        mf.run(mf.lce(RS, ext, mf.LCEConfig(e_few=3)), cp, keys, 0.0)
     with pytest.raises(ValueError, match="r_min"):
         hb.bracket_schedule(10, 20)
+
+
+def test_host_draws_come_from_the_key(cp):
+    """Hyperband's rows and LCE's replacement rows are drawn from the run's PRNG key: the same
+    keys repeat a run exactly, other keys give other runs (whatever their seed integers)."""
+    a = mf.host_rng(base.seed_keys([3])[0], 11).integers(1 << 30, size=4)
+    np.testing.assert_array_equal(a, mf.host_rng(jax.random.key(3), 11).integers(1 << 30, size=4))
+    assert not np.array_equal(a, mf.host_rng(jax.random.key(3), 7).integers(1 << 30, size=4))
+    budget = 0.2 * cp.full_time.sum()
+    keys = base.seed_keys([0, 1])
+    t1 = mf.run(hb.hyperband(), cp, keys, budget)
+    t2 = mf.run(hb.hyperband(), cp, keys, budget)
+    np.testing.assert_array_equal(t1.index, t2.index)
+    t3 = mf.run(hb.hyperband(), cp, jax.random.split(jax.random.key(9), 2), budget)
+    assert not np.array_equal(t1.index[:, :27], t3.index[:, :27])
+
+
+def test_registry_builds_the_multi_fidelity_searchers(cp):
+    keys, budget = base.seed_keys([0, 1]), 0.3 * cp.full_time.sum()
+    pairs = [
+        (registry.make_searcher("hyperband", {"eta": 3.0}), hb.hyperband()),
+        (registry.make_searcher("bohb", {"num_components": 2}),
+         hb.bohb(hb.BOHBConfig(num_components=2))),
+        (registry.make_searcher("lce", {"searcher": "rs", "e_few": 3, "extrapolator": "last_value",
+                                        "num_full_init": 3, "max_history": 64}),
+         mf.lce(RS, mf.last_value_extrapolator(),
+                mf.LCEConfig(e_few=3, num_full_init=3, max_history=64))),
+    ]  # fmt: skip
+    for a, b in pairs:
+        ta, tb = mf.run(a, cp, keys, budget), mf.run(b, cp, keys, budget)
+        np.testing.assert_array_equal(ta.index, tb.index)
+        np.testing.assert_array_equal(ta.fidelity, tb.fidelity)

@@ -2,14 +2,12 @@
 loss, and a smoke run of experiments/pretrain_supervised.py."""
 
 import json
-import subprocess
-import sys
 
 import jax
 import numpy as np
 import optax
 import pytest
-from conftest import REPO
+from conftest import run_binary
 
 from jaxnas import train
 from jaxnas.pretrain import arch2vec, supervised
@@ -108,10 +106,10 @@ def test_padding_vertices_do_not_change_the_embedding(cells):
 
 def test_pretrain_supervised_smoke(tmp_path):
     w = tmp_path / "sup"
-    r = subprocess.run(
-        [sys.executable, "-m", "experiments.pretrain_supervised",
-         "--config=experiments/configs/supervised_nb201.py:smoke", f"--workdir={w}"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+    r = run_binary(
+        "experiments.pretrain_supervised",
+        "--config=experiments/configs/supervised_nb201.py:smoke", f"--workdir={w}",
+        timeout=300,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     res = json.loads((w / "results.json").read_text())

@@ -243,7 +243,7 @@ def test_xgb_missing_gives_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "xgboost", None)  # makes `import xgboost` fail
     x, _, y = _synthetic(n=40)
     with pytest.raises(ImportError, match=r"jaxnas\[xgboost\]"):
-        sg.fit(sg.SurrogateConfig(mean_model="xgb"), x, y, jax.random.key(0))
+        sg.fit(jax.random.key(0), x, y, sg.SurrogateConfig(mean_model="xgb"))
 
 
 def test_mlp_mean_model_overfits_small_set():
@@ -278,7 +278,7 @@ def test_surrogate_fit_query_save_load(tmp_path, compressor, mean_model, noise_n
         vae=vae.FAST_VAE,
         noise=noise_name,
     )
-    s = sg.fit(cfg, x[:250], y[:250], jax.random.key(0))
+    s = sg.fit(jax.random.key(0), x[:250], y[:250], cfg)
     m = sg.query(s, x[250:], with_noise=False)
     assert m.shape == (50, 20)
     assert metrics.curve_metrics(mean[250:], m)["avg_r2"] > 0.5
@@ -304,8 +304,8 @@ def test_choose_k_in_fit_and_refit_noise():
     x, _, y = _synthetic()
     cfg = sg.SurrogateConfig(num_components=0, lgb=FAST_LGB, noise="std")
     with pytest.raises(ValueError, match="heldout"):
-        sg.fit(cfg, x, y, jax.random.key(0))
-    s = sg.fit(cfg, x[:250], y[:250], jax.random.key(0), heldout_curves=y[250:])
+        sg.fit(jax.random.key(0), x, y, cfg)
+    s = sg.fit(jax.random.key(0), x[:250], y[:250], cfg, heldout_curves=y[250:])
     assert 1 <= s.compressor.num_components <= 12
     assert s.choose_k_errors is not None
     g = sg.refit_noise(s, dataclasses.replace(cfg, noise="gkde"), x[:250], y[:250])
@@ -328,7 +328,7 @@ def test_value_range_bounds_heavy_tailed_noise_and_survives_save_load(tmp_path):
     failed = rng.choice(400, 20, replace=False)
     y[failed, rng.integers(0, 8, 20)] = 0.1
     base = sg.SurrogateConfig(num_components=3, lgb=FAST_LGB, noise="gkde")
-    free = sg.fit(base, x, y, jax.random.key(0))
+    free = sg.fit(jax.random.key(0), x, y, base)
     draws = sg.sample_curves(free, x[:50], jax.random.key(1), 40)
     assert draws.max() > 1.0  # the failure the bound exists for
     bounded = free._replace(config=dataclasses.replace(base, value_range=(0.0, 1.0)))

@@ -1,13 +1,17 @@
 """NB311-YAHPO (surrogate of a surrogate) and NB111-4 surrogate benchmarks on the real files."""
 
 import dataclasses
+import subprocess
+import sys
 
 import jax
 import numpy as np
 import pytest
 
+import jaxnas.benchmarks as jb
+from jaxnas.benchmarks import base, builtin, curves, nb111, nb311
 from jaxnas.spaces import darts
-from jaxnas.surrogates import curve_benchmark, mean_models, nb111, nb311
+from jaxnas.surrogates import mean_models
 from jaxnas.surrogates import surrogate as sg
 
 FAST = sg.SurrogateConfig(lgb=dataclasses.replace(mean_models.FAST_LGB, num_threads=1))
@@ -19,6 +23,14 @@ def nb311_built(data_dir):
     if not (data_dir / "darts" / "yahpo_nb301_v2").is_dir():
         pytest.skip("YAHPO NB301 files not found")
     return nb311.build(FAST, data_dir, num_archs=300, download=False)
+
+
+def test_loaded_by_name_from_the_benchmark_registry(nb311_built, data_dir):
+    assert {"nlp11-wt2", "nb311-yahpo", "nb111-4"} <= set(jb.names())
+    bench = jb.load("nb311-yahpo", data_dir, download=False, config=FAST, num_archs=300)
+    g = darts.sample(jax.random.key(3))
+    assert bench.name == "nb311-yahpo" and isinstance(bench, base.Benchmark)
+    assert bench.query(g, 49) == pytest.approx(nb311_built[0].query(g, 49))
 
 
 def test_yahpo_curves_are_yahpo_plus_declared_noise(data_dir):
@@ -42,6 +54,7 @@ def test_nb311_build_query_save_load(nb311_built, tmp_path):
     bench, report = nb311_built
     assert "surrogate of a surrogate" in bench.label
     assert bench.fidelities == tuple(range(1, 99)) and bench.space == "darts"
+    assert isinstance(bench, base.Benchmark) and set(bench.metrics) == {"valid_acc", "train_time"}
     assert report["split_sizes"] == [240, 30, 30]
     assert np.isfinite(report["avg_kl"]) and report["avg_kl"] >= 0
     g = bench.sample(jax.random.key(0))
@@ -53,8 +66,8 @@ def test_nb311_build_query_save_load(nb311_built, tmp_path):
     assert batch["valid_acc"].shape == (3,)
     # The [2, 8, 2] array form of one genotype is one architecture.
     assert bench.query(darts.to_array(g), 49)["valid_acc"] == pytest.approx(q["valid_acc"])
-    curve_benchmark.save(bench, tmp_path / "b")
-    b2 = curve_benchmark.load(tmp_path / "b")
+    curves.save(bench, tmp_path / "b")
+    b2 = curves.load(tmp_path / "b")
     np.testing.assert_array_equal(
         b2.curves(gs, jax.random.key(2))["valid_acc"],
         bench.curves(gs, jax.random.key(2))["valid_acc"],
@@ -62,13 +75,11 @@ def test_nb311_build_query_save_load(nb311_built, tmp_path):
 
 
 def bench_x(ec):
-    return curve_benchmark.nb101_encoding(ec.arch["adjacency"], ec.arch["ops"])
+    return curves.nb101_encoding(ec.arch["adjacency"], ec.arch["ops"])
 
 
 @pytest.mark.slow
 def test_nb111_build_and_query(data_dir):
-    from jaxnas.benchmarks import builtin
-
     bench, report = nb111.build(FAST, data_dir, kl_samples=20, download=False)
     assert bench.fidelities == (4, 12, 36, 108)
     assert bench.surrogate.compressor.num_components == 3
@@ -88,11 +99,17 @@ def test_nb111_build_and_query(data_dir):
     assert draws.min() >= 0.0 and draws.max() <= 1.0
 
 
-def test_surrogate_benchmarks_reachable_from_jaxnas_benchmarks():
-    import jaxnas.benchmarks as jb
+def test_surrogate_benchmarks_live_in_jaxnas_benchmarks():
 
     for name in ("nlp11", "nb311", "nb111"):
         assert hasattr(getattr(jb, name), "build"), name
-    assert jb.SurrogateCurveBenchmark is not None
+    assert jb.SurrogateCurveBenchmark is jb.curves.SurrogateCurveBenchmark
     with pytest.raises(AttributeError):
         jb.no_such_benchmark  # noqa: B018
+    # The surrogate models do not import the benchmarks (no benchmarks <-> surrogates cycle).
+    code = (
+        "import sys, jaxnas.surrogates; "
+        "print(any(m.startswith('jaxnas.benchmarks') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

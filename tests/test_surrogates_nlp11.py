@@ -6,8 +6,9 @@ import jax
 import numpy as np
 import pytest
 
+from jaxnas.benchmarks import nlp11
 from jaxnas.spaces import nlp
-from jaxnas.surrogates import datasets, mean_models, nlp11
+from jaxnas.surrogates import datasets, mean_models
 from jaxnas.surrogates import surrogate as sg
 
 FAST = sg.SurrogateConfig(lgb=dataclasses.replace(mean_models.FAST_LGB, num_threads=1))

@@ -1,27 +1,14 @@
 """Smoke runs of the x11 experiment binaries (as a user runs them, in a subprocess)."""
 
 import json
-import subprocess
-import sys
-
-from conftest import REPO
 
 
-def _run(args, **kw):
-    return subprocess.run(
-        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, **kw
-    )
-
-
-def test_x11_table_smoke(tmp_path, data_dir):
-    r = _run(
-        [
-            "experiments.x11_table",
-            "--config=experiments/configs/x11.py:smoke",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--nodownload",
-        ],
+def test_x11_table_smoke(tmp_path, data_dir, run_binary):
+    r = run_binary(
+        "experiments.x11_table",
+        "--config=experiments/configs/x11.py:smoke",
+        f"--workdir={tmp_path}",
+        "--nodownload",
         timeout=600,  # ~45 s of CPU; minutes of wall time on a loaded 2-core machine
     )
     assert r.returncode == 0, r.stderr[-3000:]
@@ -46,40 +33,35 @@ def test_x11_table_smoke(tmp_path, data_dir):
     assert "different datasets" in md and "XGBoost" in md and "SVD-LGB-GKDE" in md
     assert len(list((tmp_path / "curves").glob("*.npz"))) == 36
     # The plot command reads the saved curves.
-    r = _run(
-        ["experiments.x11_plot", f"--workdir={tmp_path}", "--only=SVD-LGB-GKDE,VAE-XGB-STD"],
+    r = run_binary(
+        "experiments.x11_plot", f"--workdir={tmp_path}", "--only=SVD-LGB-GKDE,VAE-XGB-STD",
         timeout=300,
-    )
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     pngs = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
     assert len(pngs) == 4 and all(p.endswith("__s0.png") for p in pngs)
     assert all((tmp_path / "plots" / p).stat().st_size > 10_000 for p in pngs)
 
 
-def test_x11_table_rejects_unknown_variant(tmp_path):
-    r = _run(
-        [
-            "experiments.x11_table",
-            "--config=experiments/configs/x11.py:nope",
-            f"--workdir={tmp_path}",
-        ],
+def test_x11_table_rejects_unknown_variant(tmp_path, run_binary):
+    r = run_binary(
+        "experiments.x11_table",
+        "--config=experiments/configs/x11.py:nope",
+        f"--workdir={tmp_path}",
         timeout=120,
     )
     assert r.returncode != 0
     assert "nope" in r.stderr
 
 
-def test_x11_query_benchmark_smoke(tmp_path, data_dir):
-    r = _run(
-        [
-            "experiments.benchmarks.x11_query",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--lgb_preset=fast",
-            "--lgb_threads=1",
-            "--num_queries=50",
-            "--loop_queries=10",
-        ],
+def test_x11_query_benchmark_smoke(tmp_path, data_dir, run_binary):
+    r = run_binary(
+        "experiments.benchmarks.x11_query",
+        f"--workdir={tmp_path}",
+        "--lgb_preset=fast",
+        "--lgb_threads=1",
+        "--num_queries=50",
+        "--loop_queries=10",
         timeout=300,
     )
     assert r.returncode == 0, r.stderr[-3000:]

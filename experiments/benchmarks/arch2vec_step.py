@@ -30,9 +30,10 @@ import time
 import jax
 import jraph
 import numpy as np
-from absl import app, flags
+from absl import flags
 
-from jaxnas import train
+from experiments import common
+from jaxnas import io, train
 from jaxnas.encodings import graphs as graph_lib
 from jaxnas.models import vgae
 from jaxnas.pretrain import arch2vec
@@ -144,8 +145,7 @@ def bench_space(space: str, batch_size: int, steps: int, repeats: int) -> dict:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    common.check_no_args(argv)
     load0 = os.getloadavg()
     t0 = time.perf_counter()
     res = {
@@ -163,12 +163,8 @@ def main(argv):
     text = json.dumps(res, indent=1)
     print(text)
     if _OUTPUT.value:
-        os.makedirs(os.path.dirname(os.path.abspath(_OUTPUT.value)), exist_ok=True)
-        tmp = _OUTPUT.value + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, _OUTPUT.value)
+        io.write_text(_OUTPUT.value, text)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

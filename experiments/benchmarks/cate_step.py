@@ -22,14 +22,14 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import tempfile
 import time
 
 import jax
 import numpy as np
-from absl import app, flags, logging
+from absl import flags, logging
 
-from jaxnas import train
+from experiments import common
+from jaxnas import io, train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
 from jaxnas.pretrain import cate, cate_pairs
@@ -95,7 +95,7 @@ def bench(cells: cate.Cells, pairs: np.ndarray, preset: str, batch: int, repeats
 
 
 def main(argv):
-    del argv
+    common.check_no_args(argv)
     cells = cate.load_cells("nb101", key=jax.random.key(0), num_cells=_NUM_CELLS.value)
     pairs = cate_pairs.sample_pairs(jax.random.key(1), cells.attribute, 2e6, 2)
     pairs = pairs[np.random.default_rng(0).permutation(len(pairs))]
@@ -108,7 +108,6 @@ def main(argv):
             logging.info("%s", json.dumps(row))
             rows.append(row)
     out = pathlib.Path(_OUT.value)
-    out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "benchmark": "cate_mlm_train_step",
         "data": f"NB101, {_NUM_CELLS.value} enumerated cells, pairs by params (delta 2e6, K 2)",
@@ -117,12 +116,8 @@ def main(argv):
         "jax_version": jax.__version__,
         "rows": rows,
     }
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(result, f, indent=1)
-    os.chmod(tmp, 0o644)  # mkstemp creates 0600
-    os.replace(tmp, out)
+    io.write_json(out, result, indent=1)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -20,8 +20,9 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
-from absl import app, flags
+from absl import flags
 
+from experiments import common
 from jaxnas import encodings
 from jaxnas.spaces import nb101
 
@@ -66,7 +67,7 @@ def _best(fn, repeats: int) -> tuple[float, object]:
 
 
 def main(argv):
-    del argv
+    common.check_no_args(argv)
     repeats = _REPEATS.value
     t0 = time.perf_counter()
     adjacency, ops = nb101.enumerate_cells()
@@ -142,4 +143,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -16,8 +16,9 @@ import itertools
 import time
 
 import numpy as np
-from absl import app, flags
+from absl import flags
 
+from experiments import common
 from jaxnas.spaces import nb101
 from jaxnas.spaces import nb101_hash as h
 
@@ -40,7 +41,7 @@ def naive_enumerate(n: int, structures: np.ndarray) -> tuple[dict, int]:
 
 
 def main(argv):
-    del argv
+    common.check_no_args(argv)
     t0 = time.perf_counter()
     adjacency, ops = nb101.enumerate_cells()
     t_vec = time.perf_counter() - t0
@@ -83,4 +84,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

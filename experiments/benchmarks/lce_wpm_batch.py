@@ -16,39 +16,24 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import pathlib
-import tempfile
 import time
 
 import jax
 import numpy as np
-from absl import app, flags
+from absl import flags
 
+from experiments import common
+from jaxnas import io
 from jaxnas.predictors import curves, wpm
 
-_WORKDIR = flags.DEFINE_string("workdir", "results/bench", "Where the JSON is written.")
 _PRESET = flags.DEFINE_enum(
-    "preset", "eval", ["reference", "eval", "fast"], "NUTS settings (see lce_eval)."
+    "preset", "eval", list(wpm.PRESETS), "NUTS settings (jaxnas.predictors.wpm.preset)."
 )
 _BATCH = flags.DEFINE_integer("batch", 16, "Curves in the batched call.")
 _SINGLE = flags.DEFINE_integer("num_single", 4, "Of these, how many are fitted one at a time.")
 _OBSERVED = flags.DEFINE_integer("observed", 10, "Observed epochs per curve.")
 _TARGET = flags.DEFINE_integer("target", 50, "Target epoch.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed.")
-_CC_DIR = flags.DEFINE_string(
-    "compilation_cache_dir", None, "If set, JAX's persistent compilation cache directory."
-)
-
-
-def _config(preset: str) -> wpm.WPMConfig:
-    if preset == "reference":
-        return wpm.reference_config()
-    if preset == "eval":
-        return dataclasses.replace(
-            wpm.reference_config(), num_warmup=200, num_samples=200, max_tree_depth=7
-        )
-    return wpm.fast_config()
 
 
 def _timed(fn):
@@ -59,10 +44,8 @@ def _timed(fn):
 
 
 def main(argv):
-    del argv
-    if _CC_DIR.value:
-        jax.config.update("jax_compilation_cache_dir", os.path.expanduser(_CC_DIR.value))
-    cfg = _config(_PRESET.value)
+    common.check_no_args(argv)
+    cfg = wpm.preset(_PRESET.value)
     b, t, n = _BATCH.value, _TARGET.value, _OBSERVED.value
     rng = np.random.default_rng(_SEED.value)
     x = np.arange(1, t + 1, dtype=np.float64)
@@ -108,13 +91,8 @@ def main(argv):
         "device": str(jax.devices()[0]),
     }
     print(json.dumps(out, indent=2))
-    path = pathlib.Path(_WORKDIR.value) / "lce_wpm_batch.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(out, fh, indent=2)
-    os.replace(tmp, path)
+    io.write_json(common.workdir("results/bench") / "lce_wpm_batch.json", out, indent=2)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -19,23 +19,18 @@ cheaper on a CPU). All numbers come from this run.
 
 from __future__ import annotations
 
-import os
+import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl import flags
 
-import time  # noqa: E402
+from experiments import common
+from jaxnas import benchmarks
+from jaxnas.predictors import dngo
+from jaxnas.search import base, problem, registry
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import numpy as np  # noqa: E402
-from absl import app, flags  # noqa: E402
-
-from jaxnas import encodings  # noqa: E402
-from jaxnas.benchmarks import builtin  # noqa: E402
-from jaxnas.predictors import dngo  # noqa: E402
-from jaxnas.search import base, bayesopt, evolution, problem  # noqa: E402
-
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "Benchmark data directory.")
 _REA_SEEDS = flags.DEFINE_integer("rea_seeds", 500, "Seeds of regularised evolution.")
 _BO_SEEDS = flags.DEFINE_integer("bo_seeds", 20, "Seeds of DNGO-BO (0: skip).")
 _QUERIES = flags.DEFINE_integer("num_queries", 100, "Queries per run.")
@@ -115,14 +110,14 @@ def breakdown(prob, num_seeds: int, num_epochs: int) -> None:
 
 
 def main(argv):
-    del argv
-    bench = builtin.nb201("cifar10", _DATA_DIR.value, download=False)
+    common.check_no_args(argv)
+    bench = benchmarks.load("nb201-cifar10", common.data_dir(), download=False)
     print(f"jax {jax.__version__}, devices {jax.devices()}, benchmark {bench.name}")
     if _REA_SEEDS.value:
         prob = problem.from_benchmark(bench, np.zeros((bench.size, 1), np.float32))
         compare(
             "REA",
-            evolution.regularized_evolution(),
+            registry.make_searcher("rea"),
             prob,
             list(range(_REA_SEEDS.value)),
             _QUERIES.value,
@@ -134,10 +129,9 @@ def main(argv):
         elif _EMBEDDING.value:
             x, enc = np.load(_EMBEDDING.value).astype(np.float32), _EMBEDDING.value
         else:
-            x = encodings.encode("nb201", "adjacency_one_hot", bench.arch["cells"])
-            enc = "adjacency_one_hot"
+            x, enc = bench.encode("adjacency_one_hot"), "adjacency_one_hot"
         prob = problem.from_benchmark(bench, x)
-        s = bayesopt.dngo_bo(num_init=16, num_epochs=_BO_EPOCHS.value)
+        s = registry.make_searcher("dngo_bo", {"num_init": 16, "num_epochs": _BO_EPOCHS.value})
         compare(
             f"DNGO-BO ({enc}, D={x.shape[1]})",
             s,
@@ -151,4 +145,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import pathlib
-import tempfile
 import time
 
 import jax
 import numpy as np
-from absl import app, flags
+from absl import flags
 
+from experiments import common
+from jaxnas import io
 from jaxnas.surrogates import datasets, mean_models
 from jaxnas.surrogates import surrogate as sg
 
-_DATA_DIR = flags.DEFINE_string("data_dir", None, "Benchmark data directory.")
-_WORKDIR = flags.DEFINE_string("workdir", "results/bench", "Where the JSON is written.")
 _DATASET = flags.DEFINE_enum("dataset", "taskset", ["taskset", "nlp"], "Curves to fit on.")
 _LGB = flags.DEFINE_enum("lgb_preset", "reference", ["reference", "fast"], "LightGBM preset.")
 _THREADS = flags.DEFINE_integer("lgb_threads", 2, "LightGBM threads.")
@@ -48,13 +45,12 @@ def _time(fn) -> tuple[float, float]:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    data_dir = _DATA_DIR.value or os.environ.get("JAXNAS_DATA_DIR")
+    common.check_no_args(argv)
+    data_dir = common.data_dir()
     if _DATASET.value == "taskset":
-        d = datasets.taskset("imdb_patch128_LSTM128_avg_bs64", data_dir)
+        d = datasets.taskset("imdb_patch128_LSTM128_avg_bs64", data_dir, download=common.download())
     else:
-        d = datasets.nlp_wt2(data_dir, first_epochs=3)
+        d = datasets.nlp_wt2(data_dir, first_epochs=3, download=common.download())
     lgb = mean_models.REFERENCE_LGB if _LGB.value == "reference" else mean_models.FAST_LGB
     lgb = dataclasses.replace(lgb, num_threads=_THREADS.value)
     rng = np.random.default_rng(0)
@@ -75,7 +71,7 @@ def main(argv):
         cfg = sg.SurrogateConfig(noise=nz, lgb=lgb)
         t0 = time.perf_counter()
         if base is None:
-            s = base = sg.fit(cfg, d.encodings, d.curves, jax.random.key(0))
+            s = base = sg.fit(jax.random.key(0), d.encodings, d.curves, cfg)
             out["fit_seconds_svd_lgb"] = round(time.perf_counter() - t0, 3)
         else:
             s = sg.refit_noise(base, cfg, d.encodings, d.curves)
@@ -100,14 +96,10 @@ def main(argv):
             r[f"one_at_a_time_{tag}_cpu_ms_per_query"] = round(1e3 * cl / n_loop, 3)
         print(cfg.name, json.dumps(r))
     print("fit seconds (SVD + LGB chain + noise):", out["fit_seconds_svd_lgb"])
-    path = pathlib.Path(_WORKDIR.value) / "x11_query.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(out, f, indent=2)
-    os.replace(tmp, path)
+    path = common.workdir("results/bench") / "x11_query.json"
+    io.write_json(path, out, indent=2)
     print(f"written to {path}")
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -2,8 +2,8 @@ r"""CATE's encoding comparison on NB101-20k: encodings x search subroutines at 1
 
     python -m experiments.encoding_comparison \
         --config=experiments/configs/encoding_comparison.py \
-        --config.arch2vec=results/arch2vec_nb101/embeddings.npz \
-        --config.cate=results/cate_nb101/embeddings.npz \
+        --config.embeddings="('arch2vec=results/arch2vec_nb101/embeddings.npz',
+                              'cate=results/cate_nb101/embeddings.npz')" \
         --data_dir=../shared/data --workdir=results/encoding_comparison
 
 Variants: '' (all encodings, 10 seeds), 'smoke' (one hand-made encoding, RS/LS/DNGO-BO, 2 seeds,
@@ -17,7 +17,8 @@ Encodings: adjacency one-hot / categorical / continuous, path one-hot / categori
 continuous, truncated path (first 40 paths, one-hot), and the learned ones from
 ``embeddings.npz`` files (``ids`` = official NB101 hashes as written by
 ``experiments/pretrain_arch2vec.py`` / ``experiments/pretrain_cate.py``; rows aligned by id;
-an encoding whose path is empty is skipped with a note). Subroutines: RS, REA (population 20,
+``name=path`` entries of ``embeddings``). Subroutines (registered searchers, built from
+``searchers.<name>``, :mod:`jaxnas.search.registry`): RS, REA (population 20,
 sample 10), LS, neural predictor (one MLP, top-10 per round), GP-BO and DNGO-BO (EI, top-5 per
 round, 16 random initial queries); opt-in ``dngo_ls``: CATE's DNGO-LS (DNGO-BO's top-5 plus,
 for each of the 5 best rows since the last restart, its nearest unvisited row in the encoding;
@@ -80,40 +81,53 @@ SUBROUTINES = ("rs", "rea", "ls", "neural_predictor", "gp_bo", "dngo_bo")
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
+    c.benchmark = "nb101-20k"
     c.encodings = HAND_MADE
-    c.arch2vec = ""  # embeddings.npz of arch2vec on NB101 ('' skips the row)
-    c.cate = ""  # embeddings.npz of CATE on NB101 ('' skips the row)
-    c.subroutines = SUBROUTINES
+    c.embeddings = ()  # ('arch2vec=<embeddings.npz>', 'cate=<embeddings.npz>')
+    c.subroutines = SUBROUTINES  # registered searcher names (jaxnas.search.registry)
     c.num_queries = 150
     c.seeds = 10
     c.seed_chunk = 10  # seeds vmapped at once
     c.max_rows = 0  # > 0: search only the first max_rows cells (smoke tests)
     c.knn = 10  # perturbation neighbourhood size in encoding space
     c.pad_widths = (64, 364)  # encodings are zero-padded to the smallest width >= D
-    c.rea = ml_collections.ConfigDict(
-        {"population_size": 20, "sample_size": 10, "avoid_repeats": False}
-    )  # avoid_repeats: mutate to unvisited neighbours (the references do not)
-    c.ls = ml_collections.ConfigDict({"num_init": 1})
-    c.np = ml_collections.ConfigDict(
-        {"num_init": 20, "batch_size": 10, "hidden": (32, 32), "num_epochs": 200}
-    )
-    c.gp = ml_collections.ConfigDict(
-        {"num_init": 16, "batch_size": 5, "num_steps": 100, "learning_rate": 0.05}
-    )
-    c.dngo = ml_collections.ConfigDict(
-        {"num_init": 16, "batch_size": 5, "hidden": (128,), "num_epochs": 100, "mlp_batch": 10}
-    )
-    c.dngo_ls = ml_collections.ConfigDict(
-        {
-            "num_init": 16,
-            "batch_size": 5,
-            "ls_k": 5,
-            "restart_after": 20,
-            "hidden": (128,),
-            "num_epochs": 100,
-            "mlp_batch_size": 10,
-        }
-    )  # keyword arguments of jaxnas.search.bayesopt.cate_dngo_ls
+    c.plot_encodings = ("adjacency_one_hot", "arch2vec", "cate")
+    c.labels = {
+        "rs": "RS",
+        "rea": "REA",
+        "ls": "LS",
+        "neural_predictor": "NP",
+        "gp_bo": "GP-BO",
+        "dngo_bo": "DNGO-BO",
+        "dngo_ls": "DNGO-LS",
+    }
+    c.searchers = ml_collections.ConfigDict()  # keyword arguments of each subroutine
+    c.searchers.rea = {"population_size": 20, "sample_size": 10, "avoid_repeats": False}
+    # avoid_repeats: mutate to unvisited neighbours (the references do not)
+    c.searchers.ls = {"num_init": 1}
+    c.searchers.neural_predictor = {
+        "num_init": 20,
+        "batch_size": 10,
+        "hidden": (32, 32),
+        "num_epochs": 200,
+    }
+    c.searchers.gp_bo = {"num_init": 16, "batch_size": 5, "num_steps": 100, "learning_rate": 0.05}
+    c.searchers.dngo_bo = {
+        "num_init": 16,
+        "batch_size": 5,
+        "hidden": (128,),
+        "num_epochs": 100,
+        "mlp_batch_size": 10,
+    }
+    c.searchers.dngo_ls = {  # CATE's DNGO-LS (jaxnas.search.bayesopt.cate_dngo_ls)
+        "num_init": 16,
+        "batch_size": 5,
+        "ls_k": 5,
+        "restart_after": 20,
+        "hidden": (128,),
+        "num_epochs": 100,
+        "mlp_batch_size": 10,
+    }
     if arg == "smoke":
         c.encodings = ("adjacency_one_hot",)
         c.subroutines = ("rs", "ls", "dngo_bo")
@@ -122,17 +136,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         c.seed_chunk = 2
         c.max_rows = 2000
         c.knn = 4
-        c.np.num_init = 10
-        c.np.hidden = (8,)
-        c.np.num_epochs = 5
-        c.gp.num_init = 10
-        c.gp.num_steps = 5
-        c.dngo.num_init = 10
-        c.dngo.hidden = (8,)
-        c.dngo.num_epochs = 3
-        c.dngo_ls.num_init = 10
-        c.dngo_ls.hidden = (8,)
-        c.dngo_ls.num_epochs = 3
+        c.searchers.neural_predictor.update({"num_init": 10, "hidden": (8,), "num_epochs": 5})
+        c.searchers.gp_bo.update({"num_init": 10, "num_steps": 5})
+        c.searchers.dngo_bo.update({"num_init": 10, "hidden": (8,), "num_epochs": 3})
+        c.searchers.dngo_ls.update({"num_init": 10, "hidden": (8,), "num_epochs": 3})
     elif arg not in (None, ""):
         raise ValueError(f"unknown config variant {arg!r}; use '' or 'smoke'")
     return c

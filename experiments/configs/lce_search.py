@@ -3,15 +3,16 @@ r"""Multi-fidelity search with learning-curve extrapolation (NAS-Bench-x11's LCE
 Full run (see the expected results below for what was measured)::
 
     python -m experiments.lce_search --config=experiments/configs/lce_search.py \
-        --data_dir=../shared/data --workdir=results/lce_search \
-        --compilation_cache_dir=~/.cache/jaxnas/jax_cc
+        --data_dir=../shared/data --workdir=results/lce_search
 
 Smoke run (tiny budgets and candidate sets, 2 seeds; numbers meaningless)::
 
     python -m experiments.lce_search --config=experiments/configs/lce_search.py:smoke \
         --data_dir=../shared/data --workdir=/tmp/lce_search_smoke
 
-Benchmarks (finite candidate sets whose rows each have one fixed learning curve):
+(``JAX_COMPILATION_CACHE_DIR=~/.cache/jaxnas/jax_cc`` in the environment keeps compiled programs
+between runs.) Benchmarks (finite candidate sets whose rows each have one fixed learning curve,
+:mod:`jaxnas.benchmarks.curve_sets`):
 
 * ``nbnlp_wt2`` -- the 341 NB-NLP WikiText-2 runs with finite curves: **real** per-epoch
   validation losses (50 epochs) and measured wall times.
@@ -30,10 +31,11 @@ Budgets are ``budget_trainings`` times the median full training time of the cand
 
 Measured 2026-11-29 on the shared, loaded 2-core CPU, 8 seeds, budget 50 median trainings,
 LightGBM 'fast' surrogates, LcSVR with 50 random configurations refitted every 10 new full
-trainings (``--config.seeds=8 --config.lgb_preset=fast --config.svr_iters=50
---config.svr_refit_every=10``; NB-NLP pair: ``--config.benchmarks="('nbnlp_wt2','nlp11_wt2')"``,
-21 min; x11 pair: ``"('nb311_yahpo','nb111_4')"`` into ``results/lce_search_x11``). Final
-regret, mean over seeds (validation loss on NB-NLP)::
+trainings (``--config.seeds=8 --config.candidates.lgb_preset=fast
+--config.extrapolator.svr.n_iter=50 --config.extrapolator.svr.refit_every=10``; NB-NLP pair:
+``--config.benchmarks="('nbnlp_wt2','nlp11_wt2')"``, 21 min; x11 pair:
+``"('nb311_yahpo','nb111_4')"`` into ``results/lce_search_x11``). Final regret, mean over seeds
+(validation loss on NB-NLP)::
 
     nbnlp_wt2 (real):  RS 0.177, -WPM 0.118, -SVR 0.207 | REA 0.343, 0.113, 0.197
                        LS 0.339, 0.032, 0.162 | BANANAS 0.395, 0.216, 0.164
@@ -48,11 +50,19 @@ is RS-SVR). On the x11 pair (18 min) LCE *hurts* almost everywhere (NB311-YAHPO:
 RS-WPM/-SVR 1.13 pp; BANANAS 0.79, -WPM/-SVR 1.21): there the noisy surrogate draws make the
 epoch-E_few value nearly uninformative (Kendall tau E_few vs final: 0.14 on NB311-YAHPO, 0.21 on
 NB111-4, vs 0.83 on NB-NLP), and NB111-4's noisy draws reach accuracies above 1 (up to 1.27),
-so its regrets (~25 pp) are not meaningful; ``--config.surrogate_noise=false`` uses the mean
-curves instead (``results/lce_search_x11_mean``, 13 min): LCE still hurts there (NB111-4 RS
+so its regrets (~25 pp) are not meaningful; ``--config.candidates.surrogate_noise=false`` uses
+the mean curves instead (``results/lce_search_x11_mean``, 13 min): LCE still hurts there (NB111-4 RS
 0.58 pp vs -WPM 1.12 / -SVR 0.93; NB311-YAHPO RS 0.23 vs 0.28 / 0.25), with only ~10-18 full
 trainings per run against ~40-50 for the plain methods at this budget. Full tables:
 ``lce_search.md`` in each workdir.
+
+These numbers were measured before issue 15 drew the host-side random numbers from each run's
+PRNG key (LCE's replacement rows, Hyperband's / BOHB's rows and samples, LcSVR's random search;
+formerly ``default_rng([seed, 7 | 11])`` and LcSVR seed 0): the plain methods repeat exactly,
+the LCE / Hyperband / BOHB runs of a seed now differ, with the same distribution (30 seeds of
+the smoke setting, ``rs, rea, ls``: final regrets before / after within 0.02 loss units, every
+two-sided Mann-Whitney p >= 0.81; with the old draws patched back in, the refactored code
+reproduces the smoke run exactly).
 """
 
 import ml_collections
@@ -64,54 +74,60 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
     c.seeds = 10  # runs per method (seeds 0..seeds-1, run in lockstep)
     c.benchmarks = BENCHMARKS
-    c.methods = ("rs", "rea", "ls", "bananas")
+    c.methods = ("rs", "rea", "ls", "bananas")  # jaxnas.search.registry names
     c.extrapolators = ("none", "wpm", "svr")  # 'none' = the single-fidelity method
     c.multi_fidelity = ("hyperband", "bohb")
     c.budget_trainings = 50.0  # budget = this x median full training time of the candidates
-    c.num_candidates = 1000  # candidate-set size for the surrogate benchmarks on DARTS / NB101
     c.num_neighbours = 10  # k nearest rows (encoding) as the mutation / LS neighbourhood
-    c.candidate_seed = 0  # seed of the candidate set and its noisy surrogate curves
-    # LCE (NAS-Bench-x11's Algorithm 2); e_few per benchmark (x11's reference values).
+    # Candidate sets (jaxnas.benchmarks.curve_sets.Settings).
+    c.candidates = ml_collections.ConfigDict()
+    c.candidates.candidate_seed = 0  # seed of the candidate set and its noisy surrogate curves
+    c.candidates.num_candidates = 1000  # size of the surrogate sets on DARTS / NB101
+    c.candidates.lgb_preset = "reference"  # 'reference' (x11's LightGBM) or 'fast'
+    c.candidates.lgb_threads = 1
+    c.candidates.nb311_num_archs = 1000  # YAHPO-generated training curves of the NB311 surrogate
+    c.candidates.nlp_first_epochs = 3
+    c.candidates.surrogate_noise = True  # one noisy draw per row (x11 style); False: mean curves
+    # LCE (NAS-Bench-x11's Algorithm 2; jaxnas.search.multifidelity.LCEConfig); e_few per
+    # benchmark (x11's reference values).
     c.e_few = ml_collections.ConfigDict(
         {"nbnlp_wt2": 10, "nlp11_wt2": 10, "nb311_yahpo": 20, "nb111_4": 12}
     )
-    c.top_n = 30.0  # percent
-    c.num_full_init = 10
+    c.lce = ml_collections.ConfigDict()
+    c.lce.top_n = 30.0  # percent
+    c.lce.num_full_init = 10
     # ask() calls per LCE round, extrapolated in one batch (plain runs always ask once per
     # round); > 1 makes REA / LS propose several candidates before hearing back.
-    c.asks_per_round = 4
-    c.max_history = 256
-    c.resume = True
-    # Extrapolators.
-    c.wpm_preset = "fast"  # 'reference' | 'fast' (3 families, 40+40 NUTS, depth 4) | 'smoke'
-    c.svr_iters = 100  # LcSVR random-search configurations (reference 1,000), 3-fold CV
-    c.svr_refit_every = 5  # refit once the run's history has grown by this many
-    # Hyperband / BOHB.
-    c.eta = 3.0
-    c.bohb_components = 8
-    # Searchers.
-    c.rea_population = 20
-    c.rea_sample = 5
-    c.ls_num_init = 10
-    c.bananas_num_init = 10
-    c.bananas_batch = 10
-    c.bananas_epochs = 100
-    # Surrogate benchmarks.
-    c.lgb_preset = "reference"  # 'reference' (x11's LightGBM) or 'fast'
-    c.lgb_threads = 1
-    c.nb311_num_archs = 1000  # YAHPO-generated training curves of the NB311 surrogate
-    c.nlp_first_epochs = 3
-    c.surrogate_noise = True  # one noisy draw per row (x11 style); False: the mean curves
+    c.lce.asks_per_round = 4
+    c.lce.max_history = 256
+    c.lce.resume = True
+    # Extrapolators (jaxnas.search.multifidelity.make_extrapolator): WPM preset 'reference' |
+    # 'fast' (3 families, 40+40 NUTS, depth 4) | 'smoke', plus WPMConfig overrides; LcSVR
+    # random-search configurations (reference 1,000, 3-fold CV) and refit interval.
+    c.extrapolator = ml_collections.ConfigDict()
+    c.extrapolator.wpm = ml_collections.ConfigDict({"preset": "fast"})
+    c.extrapolator.svr = ml_collections.ConfigDict({"n_iter": 100, "refit_every": 5})
+    # Hyperband / BOHB: make_searcher(name, c[name]) (jaxnas.search.hyperband).
+    c.hyperband = ml_collections.ConfigDict({"eta": 3.0})
+    c.bohb = ml_collections.ConfigDict({"eta": 3.0, "num_components": 8})
+    # Searchers: jaxnas.search.registry.make_searcher(name, c.searchers[name]).
+    c.searchers = ml_collections.ConfigDict()
+    c.searchers.rs = ml_collections.ConfigDict()
+    c.searchers.rea = ml_collections.ConfigDict({"population_size": 20, "sample_size": 5})
+    c.searchers.ls = ml_collections.ConfigDict({"num_init": 10})
+    c.searchers.bananas = ml_collections.ConfigDict(
+        {"num_init": 10, "batch_size": 10, "num_epochs": 100}
+    )
     if arg == "smoke":
         c.seeds = 2
         c.benchmarks = ("nbnlp_wt2",)
         c.methods = ("rea",)
         c.budget_trainings = 8.0
-        c.num_full_init = 3
-        c.wpm_preset = "smoke"
-        c.svr_iters = 5
-        c.lgb_preset = "fast"
-        c.bohb_components = 3
+        c.lce.num_full_init = 3
+        c.extrapolator.wpm = ml_collections.ConfigDict({"preset": "smoke", "map_steps": 100})
+        c.extrapolator.svr.n_iter = 5
+        c.candidates.lgb_preset = "fast"
+        c.bohb.num_components = 3
     elif arg not in (None, ""):
         raise ValueError(f"unknown lce_search config variant {arg!r}; use '' or 'smoke'")
     return c

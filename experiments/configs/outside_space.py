@@ -42,6 +42,7 @@ import ml_collections
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
+    c.benchmark = "nb101-20k"  # a registered NB101 benchmark (jaxnas.benchmarks)
     c.encodings = ("adjacency_one_hot",)
     c.embeddings = ()  # ('cate=path/embeddings.npz', ...)
     c.max_train_vertices = 6  # train: vertices <= this (i.e. < 7) ...

@@ -1,19 +1,24 @@
 r"""NB201 search table (the seed's arch2vec NB201 table): RS, RE, REINFORCE, BO on 3 datasets.
 
-    python -m experiments.nb201_search --config=experiments/configs/search_nb201.py \
+    python -m experiments.search_table --config=experiments/configs/search_nb201.py \
         --data_dir=../shared/data --workdir=results/nb201_search
-    python -m experiments.nb201_search --config=experiments/configs/search_nb201.py:cifar10 ...
-    python -m experiments.nb201_search --config=experiments/configs/search_nb201.py:smoke ...
+    python -m experiments.search_table --config=experiments/configs/search_nb201.py:cifar10 ...
+    python -m experiments.search_table --config=experiments/configs/search_nb201.py:smoke ...
 
-With learned embeddings (arch2vec-RL and arch2vec-BO; without them those rows are skipped with a
-note)::
+(``python -m experiments.nb201_search`` is the same binary.) With learned embeddings
+(arch2vec-RL and arch2vec-BO; without them those rows are skipped with a note), either given
+or pretrained first with ``--pretrain`` (into ``<workdir>/arch2vec_nb201``)::
 
-    python -m experiments.nb201_search --config=experiments/configs/search_nb201.py \
-        --config.embeddings=results/arch2vec_nb201_reference/embeddings.npz \
+    python -m experiments.search_table --config=experiments/configs/search_nb201.py \
+        --config.embeddings="('arch2vec=results/arch2vec_nb201_reference/embeddings.npz',)" \
         --data_dir=../shared/data --workdir=results/nb201_search
+
+Schema: see :mod:`jaxnas.search.experiment`. Searcher settings are the keyword arguments of the
+registered searchers (:mod:`jaxnas.search.registry`), e.g.
+``--config.searchers.rea.avoid_repeats=True``.
 
 Variants: '' (all three datasets), 'cifar10', 'cifar100', 'ImageNet16-120', 'laptop' (the
-README's main job, ``python -m experiments.main``: all datasets, 100 seeds of the cheap methods,
+README's main job: all datasets, 100 seeds of the cheap methods,
 10 of the BO ones, no adjacency BO -- a few minutes on a laptop CPU), 'smoke' (2 seeds,
 12 queries, tiny surrogate; numbers meaningless).
 
@@ -57,54 +62,140 @@ import ml_collections
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 
+# The seed's table: (valid mean, valid std, test mean, test std) in %.
+PUBLISHED = {
+    "RE": {
+        "cifar10": (91.08, 0.43, 93.84, 0.43),
+        "cifar100": (73.02, 0.46, 72.86, 0.55),
+        "ImageNet16-120": (45.78, 0.56, 45.63, 0.64),
+    },
+    "RS": {
+        "cifar10": (90.94, 0.38, 93.75, 0.37),
+        "cifar100": (72.17, 0.64, 72.05, 0.77),
+        "ImageNet16-120": (45.47, 0.65, 45.33, 0.79),
+    },
+    "REINFORCE": {
+        "cifar10": (91.03, 0.33, 93.82, 0.31),
+        "cifar100": (72.35, 0.63, 72.13, 0.79),
+        "ImageNet16-120": (45.58, 0.62, 45.30, 0.86),
+    },
+    "BOHB": {
+        "cifar10": (90.82, 0.53, 93.61, 0.52),
+        "cifar100": (72.59, 0.82, 72.37, 0.90),
+        "ImageNet16-120": (45.44, 0.70, 45.26, 0.83),
+    },
+    "arch2vec-RL": {
+        "cifar10": (91.32, 0.42, 94.12, 0.42),
+        "cifar100": (73.13, 0.72, 73.15, 0.78),
+        "ImageNet16-120": (46.22, 0.30, 46.16, 0.38),
+    },
+    "arch2vec-BO": {
+        "cifar10": (91.41, 0.22, 94.18, 0.24),
+        "cifar100": (73.35, 0.32, 73.37, 0.30),
+        "ImageNet16-120": (46.34, 0.18, 46.27, 0.37),
+    },
+}
+
+
+def _method(searcher, label, encoding="none", published="", model_based=False, config=""):
+    return ml_collections.ConfigDict(
+        {
+            "searcher": searcher,  # a registered name (jaxnas.search.registry)
+            "config": config,  # its section of `searchers` ('' = the searcher's name)
+            "label": label,
+            "encoding": encoding,
+            "published": published,  # row of table.published
+            "model_based": model_based,  # runs bo_seeds seeds
+        }
+    )
+
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
-    c.datasets = tuple(DATASETS)
+    c.name = "nb201_search"  # output file stem
+    c.space = "nb201"
+    c.benchmarks = tuple(f"nb201-{d}" for d in DATASETS)
     c.methods = ("rs", "rea", "reinforce", "bo_dngo", "arch2vec_rl", "arch2vec_bo")
-    c.embeddings = ""  # arch2vec embeddings.npz (ids, embeddings); '' skips arch2vec rows
+    c.embeddings = ()  # ('arch2vec=<embeddings.npz>',); without, the arch2vec rows are skipped
     c.num_queries = 100
-    c.seeds = 500  # seeds 0..seeds-1 for the cheap methods
+    c.seeds = 500  # seeds 0..seeds-1 for the model-free methods
     c.bo_seeds = 20  # model-based methods are ~1000x costlier per run on CPU
     c.seed_chunk = 500  # seeds vmapped at once
-    c.encoding = "adjacency_one_hot"  # BO's encoding table (or 'file:<path.npy>', [15625, D])
-    c.rea = ml_collections.ConfigDict(
-        {"population_size": 20, "sample_size": 10, "avoid_repeats": False}
-    )  # avoid_repeats: mutate to unvisited neighbours (the references do not)
-    c.reinforce = ml_collections.ConfigDict(
-        {"learning_rate": 0.01, "ema_momentum": 0.9, "reward_scale": 100.0}
-    )
-    c.arch2vec_rl = ml_collections.ConfigDict(
-        {"episode_length": 16, "hidden": 128, "learning_rate": 0.01, "baseline": 0.4}
-    )
-    c.bo = ml_collections.ConfigDict(
+    c.max_rows = 0  # > 0: only the first max_rows cells
+    c.neighbours = "edit"  # mutation: the 24 one-edit neighbours of a cell
+    c.knn = 10  # (neighbours='knn' only)
+    c.knn_encoding = "adjacency_one_hot"
+    c.budgets = ()  # budgets are queries here
+    encoding = "adjacency_one_hot"  # BO's encoding table (or 'file:<path.npy>', [15625, D])
+    c.method = ml_collections.ConfigDict(
         {
-            "num_init": 16,
-            "batch_size": 1,
-            "acquisition": "ei",  # 'ei_reference' reproduces arch2vec's variance form
-            "target": 1.0,
-            "hidden": (128,),
-            "num_epochs": 100,
-            "dngo_batch_size": 10,
-            "learning_rate": 0.01,
+            "rs": _method("rs", "RS", published="RS"),
+            "rea": _method("rea", "RE", published="RE"),
+            "reinforce": _method("reinforce", "REINFORCE", published="REINFORCE"),
+            "ls": _method("ls", "LS"),
+            "bo_dngo": _method("dngo_bo", "BO (DNGO)", encoding, model_based=True, config="bo"),
+            "bananas": _method("bananas", "BANANAS", "path_one_hot", model_based=True),
+            "neural_predictor": _method("neural_predictor", "NP", encoding, model_based=True),
+            "arch2vec_rl": _method("arch2vec_rl", "arch2vec-RL", "emb:arch2vec", "arch2vec-RL"),
+            "arch2vec_bo": _method(
+                "dngo_bo", "arch2vec-BO", "emb:arch2vec", "arch2vec-BO", True, config="bo"
+            ),
+        }
+    )
+    c.searchers = ml_collections.ConfigDict()
+    c.searchers.rea = {"population_size": 20, "sample_size": 10, "avoid_repeats": False}
+    # avoid_repeats: mutate to unvisited neighbours (the references do not)
+    c.searchers.reinforce = {"learning_rate": 0.01, "ema_momentum": 0.9, "reward_scale": 100.0}
+    c.searchers.arch2vec_rl = {
+        "episode_length": 16,
+        "hidden": 128,
+        "learning_rate": 0.01,
+        "baseline": 0.4,
+    }
+    c.searchers.bo = {
+        "num_init": 16,
+        "batch_size": 1,
+        "acquisition_fn": "ei",  # 'ei_reference' reproduces arch2vec's variance form
+        "target": 1.0,
+        "hidden": (128,),
+        "num_epochs": 100,
+        "mlp_batch_size": 10,
+        "learning_rate": 0.01,
+    }
+    c.plots = ml_collections.ConfigDict({"metrics": ("regret",), "x": "queries"})
+    c.table = ml_collections.ConfigDict(
+        {
+            "kind": "final",
+            "title": "NB201 search, {num_queries} queries per run; final incumbent validation / "
+            "CIFAR-10 test accuracy (%), mean+-std over runs; 'seed' = the seed's published "
+            "numbers (simulated-seconds budgets, see the config docstring).",
+            "footer": (
+                "Data: final (200-epoch) validation accuracy of every NB201 cell (NASLib's files) "
+                "and the seed-mean CIFAR-10 test accuracy; budgets in queries (the files have no "
+                "training times).",
+            ),
+            "first_column": "dataset",
+            "strip_prefix": "nb201-",
+            "published_name": "seed",
+            "published": PUBLISHED,
         }
     )
     if arg in DATASETS:
-        c.datasets = (arg,)
+        c.benchmarks = (f"nb201-{arg}",)
     elif arg == "laptop":
         c.methods = ("rs", "rea", "reinforce", "arch2vec_rl", "arch2vec_bo")
         c.seeds = 100
         c.bo_seeds = 10
     elif arg == "smoke":
-        c.datasets = ("cifar10",)
+        c.benchmarks = ("nb201-cifar10",)
         c.num_queries = 12
         c.seeds = 2
         c.bo_seeds = 2
-        c.bo.num_init = 4
-        c.bo.hidden = (8,)
-        c.bo.num_epochs = 3
-        c.arch2vec_rl.hidden = 8
-        c.arch2vec_rl.episode_length = 4
+        c.searchers.bo.num_init = 4
+        c.searchers.bo.hidden = (8,)
+        c.searchers.bo.num_epochs = 3
+        c.searchers.arch2vec_rl.hidden = 8
+        c.searchers.arch2vec_rl.episode_length = 4
     elif arg not in (None, ""):
         raise ValueError(
             f"unknown config variant {arg!r}; use '', a dataset name, 'laptop' or 'smoke'"

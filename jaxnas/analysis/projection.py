@@ -13,6 +13,9 @@ import pathlib
 
 import jax
 import numpy as np
+from threadpoolctl import threadpool_limits
+
+from jaxnas.analysis import figures
 
 METHODS = ("pca", "tsne", "umap")
 
@@ -46,8 +49,6 @@ def project(x, method: str, key: jax.Array, *, perplexity: float = 30.0) -> np.n
       key: PRNG key (t-SNE / UMAP initialisation).
       perplexity: t-SNE perplexity (clipped below ``N``).
     """
-    from threadpoolctl import threadpool_limits
-
     x = np.asarray(x, np.float64)
     if x.ndim != 2 or len(x) < 3:
         raise ValueError(f"expected x [N >= 3, D], got {x.shape}")
@@ -90,11 +91,7 @@ def plot(
       points: ``(method, encoding name) -> [M, 2]``.
       colors: encoding name -> ``[M]`` accuracy of the projected points.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = figures.pyplot()
     methods = list(dict.fromkeys(m for m, _ in points))
     names = list(dict.fromkeys(n for _, n in points))
     allc = np.concatenate([scale * np.asarray(colors[n]) for n in names])
@@ -118,14 +115,7 @@ def plot(
             ax.set_yticks([])
     if sc is not None:
         fig.colorbar(sc, ax=axes.ravel().tolist(), shrink=0.8, label="accuracy (%)")
-    if title:
-        fig.suptitle(title)
-    out_prefix = pathlib.Path(out_prefix)
-    paths = [out_prefix.with_suffix(".png"), out_prefix.with_suffix(".svg")]
-    for p in paths:
-        fig.savefig(p, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return paths
+    return figures.save(fig, out_prefix, title, tight_layout=False)
 
 
 __all__ = ["METHODS", "available_methods", "plot", "project", "subsample"]

@@ -27,13 +27,12 @@ runs on the host: its neighbours are computed per step with
 from __future__ import annotations
 
 import logging
-import pathlib
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnas.analysis import landscape
+from jaxnas.analysis import figures, landscape
 from jaxnas.spaces import nb101, nb201
 
 log = logging.getLogger("jaxnas.analysis.smoothness")
@@ -296,21 +295,9 @@ def landscape_study(
 # Figures (matplotlib, PNG + SVG).
 
 
-def _save(fig, out_prefix) -> list[pathlib.Path]:
-    out_prefix = pathlib.Path(out_prefix)
-    paths = [out_prefix.with_suffix(".png"), out_prefix.with_suffix(".svg")]
-    for p in paths:
-        fig.savefig(p, dpi=120, bbox_inches="tight")
-    return paths
-
-
 def plot_distance_vs_edit(pairs_by_name: dict[str, np.ndarray], out_prefix, title: str = ""):
     """One box-plot panel per encoding: L2 distance from the walk's start vs edit distance."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = figures.pyplot()
     names = list(pairs_by_name)
     fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 3.5), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
@@ -321,22 +308,13 @@ def plot_distance_vs_edit(pairs_by_name: dict[str, np.ndarray], out_prefix, titl
         ax.set_xlabel("graph edit distance")
         ax.set_ylabel("L2 distance")
         ax.set_xticks(eds)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    paths = _save(fig, out_prefix)
-    plt.close(fig)
-    return paths
+    return figures.save(fig, out_prefix, title)
 
 
 def plot_figure6(landscape_by_name: dict[str, dict], out_prefix, title: str = ""):
     """The seed's Figure 6: RWA vs sqrt(shift) (encoding-space walks solid, discrete dashed) and
     the share of architectures within a (relative) distance of the global optimum."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = figures.pyplot()
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     for i, (name, r) in enumerate(landscape_by_name.items()):
         color = f"C{i}"
@@ -351,12 +329,7 @@ def plot_figure6(landscape_by_name: dict[str, dict], out_prefix, title: str = ""
     b.set_xlabel("distance to the global optimum / largest distance")
     b.set_ylabel("share of architectures within")
     b.set_title("architectures near the peak")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    paths = _save(fig, out_prefix)
-    plt.close(fig)
-    return paths
+    return figures.save(fig, out_prefix, title)
 
 
 __all__ = [

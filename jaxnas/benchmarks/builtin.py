@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jaxnas.benchmarks import tabular
+from jaxnas.benchmarks import base, tabular
 from jaxnas.data import nb101 as d101
 from jaxnas.data import nb201 as d201
 from jaxnas.data import nbnlp as dnlp
@@ -44,6 +44,7 @@ def _restrict_table(table: np.ndarray, rows: np.ndarray, universe: int) -> np.nd
     return out[:, :width].astype(np.int32)
 
 
+@base.register("nb101-20k")
 def nb101_20k(data_dir=None, download: bool = True) -> tabular.TabularBenchmark:
     """NB101-20k: 20,001 labelled NAS-Bench-101 cells (``nasbench_vis_data-20k.json``).
 
@@ -77,9 +78,12 @@ def nb101_20k(data_dir=None, download: bool = True) -> tabular.TabularBenchmark:
             "enumeration_index": rows,
             "params": t.trainable_parameters,
         },
+        cells=(adjacency[rows], ops[rows]),
+        index=rows,
     )
 
 
+@base.register("nb101-ec")
 def nb101_ec(data_dir=None, download: bool = True) -> tabular.TabularBenchmark:
     """NB101-EC: the 91 NAS-Bench-101 cells with <= 4 vertices from EC-NAS-Bench.
 
@@ -124,12 +128,17 @@ def nb101_ec(data_dir=None, download: bool = True) -> tabular.TabularBenchmark:
         cost_model="train_time",
         source=_source("nb101_ecnas_4v9e", data_dir=data_dir),
         arch={"adjacency": adjacency, "ops": ops, "enumeration_index": rows},
+        cells=(adjacency, ops),
+        index=rows,
     )
 
 
 NB201_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 
 
+@base.register("nb201-cifar10", dataset="cifar10")
+@base.register("nb201-cifar100", dataset="cifar100")
+@base.register("nb201-ImageNet16-120", dataset="ImageNet16-120")
 def nb201(
     dataset: str = "cifar10", data_dir=None, download: bool = True
 ) -> tabular.TabularBenchmark:
@@ -167,9 +176,14 @@ def nb201(
         cost_model="queries",
         source=_source("nb201_naslib_zen", "nb201_vis_arch", data_dir=data_dir),
         arch={"cells": cells},
+        cells=cells,
+        choices=cells,
+        num_options=nb201_space.NUM_OPS,
+        index=np.asarray(nb201_space.index_of(cells), np.int64),
     )
 
 
+@base.register("nbnlp-wt2")
 def nbnlp_wt2(data_dir=None, download: bool = True) -> tabular.TabularBenchmark:
     """NB-NLP WikiText-2: 345 recurrent cells, per-epoch losses over epochs 1..50.
 

@@ -32,6 +32,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxnas import encodings
+
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class TabularBenchmark:
@@ -48,6 +50,15 @@ class TabularBenchmark:
         (every query costs 1).
       source: which data files the numbers come from.
       arch: optional architecture arrays of the rows (e.g. ``adjacency``/``ops``).
+      cells: the rows in the form :func:`jaxnas.encodings.encode` takes for ``space`` (NB101:
+        ``(adjacency [N, 7, 7], ops [N, 7])``; NB201: ``int [N, 6]``), or None.
+      choices: ``int32 [N, E]`` categorical decisions of each row where the space is a product
+        of ``E`` choices among ``num_options`` (NB201: 6 edges x 5 ops), or None.
+      num_options: ``V``, the options per decision (0 without ``choices``).
+      index: ``int64 [N]`` the space's integer index of each row (NB201 API index, NB101
+        enumeration position), or None (then the row number).
+
+    It implements :class:`jaxnas.benchmarks.base.FiniteBenchmark`.
     """
 
     name: str
@@ -59,10 +70,40 @@ class TabularBenchmark:
     cost_model: str
     source: str
     arch: Mapping[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    cells: object = None
+    choices: np.ndarray | None = None
+    num_options: int = 0
+    index: np.ndarray | None = None
 
     @property
     def size(self) -> int:
         return len(self.keys)
+
+    def ids(self, kind: str = "key") -> np.ndarray:
+        """``[N]`` identifiers of the rows: ``'key'`` (the benchmark's keys: NB101 hashes, NB201
+        arch strings) or ``'index'`` (the space's integer index of each row; the row number
+        where the benchmark has none)."""
+        if kind == "key":
+            return np.asarray(self.keys)
+        if kind != "index":
+            raise ValueError(f"kind must be 'key' or 'index', got {kind!r}")
+        if self.index is None:
+            return np.arange(self.size, dtype=np.int64)
+        return np.asarray(self.index, np.int64)
+
+    def encode(self, encoding: str) -> np.ndarray:
+        """``[N, D]`` hand-made encoding of every row (:func:`jaxnas.encodings.encode`)."""
+        if self.cells is None:
+            raise ValueError(f"{self.name}: no cells to encode (built without ``cells``)")
+        return np.asarray(encodings.encode(self.space, encoding, self.cells))
+
+    def sample(self, key: jax.Array, shape=()) -> jax.Array:
+        """Uniformly random rows (:func:`sample`)."""
+        return sample(self, key, shape)
+
+    def mutate(self, key: jax.Array, index) -> jax.Array:
+        """A random one-edit neighbour of row(s) ``index`` (:func:`mutate`)."""
+        return mutate(self, key, index)
 
     @property
     def num_repeats(self) -> int:
@@ -129,8 +170,15 @@ def make(
     cost_model: str = "queries",
     source: str = "",
     arch: Mapping[str, np.ndarray] | None = None,
+    cells=None,
+    choices: np.ndarray | None = None,
+    num_options: int | None = None,
+    index: np.ndarray | None = None,
 ) -> TabularBenchmark:
-    """Builds and checks a :class:`TabularBenchmark` (shapes, duplicates, cost model)."""
+    """Builds and checks a :class:`TabularBenchmark` (shapes, duplicates, cost model).
+
+    ``choices [N, E]`` (values in ``[0, num_options)``; ``num_options`` defaults to
+    ``choices.max() + 1``) and ``index [N]`` are checked for one entry per row."""
     keys = np.asarray(keys)
     n = len(keys)
     if len(set(keys.tolist())) != n:
@@ -163,6 +211,19 @@ def make(
         raise ValueError(f"{name}: neighbours must be [N, K], got {neighbours.shape}")
     if ((neighbours < -1) | (neighbours >= n)).any():
         raise ValueError(f"{name}: neighbours table has out-of-range rows")
+    if choices is not None:
+        choices = np.asarray(choices, np.int32)
+        if choices.ndim != 2 or choices.shape[0] != n:
+            raise ValueError(f"{name}: choices must be [N, E], got {choices.shape}")
+        num_options = int(choices.max() + 1 if num_options is None else num_options)
+        if choices.min() < 0 or choices.max() >= num_options:
+            raise ValueError(f"{name}: choices must lie in [0, {num_options})")
+    else:
+        num_options = 0
+    if index is not None:
+        index = np.asarray(index, np.int64)
+        if index.shape != (n,):
+            raise ValueError(f"{name}: index must be [N], got {index.shape}")
     return TabularBenchmark(
         name=name,
         space=space,
@@ -173,6 +234,10 @@ def make(
         cost_model=cost_model,
         source=source,
         arch=dict(arch or {}),
+        cells=cells,
+        choices=choices,
+        num_options=num_options,
+        index=index,
     )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
+from jaxnas.benchmarks import base
 from jaxnas.data import naslib, tables, yahpo
 from jaxnas.spaces import darts
 
@@ -27,7 +28,7 @@ LABEL = "surrogate: YAHPO Gym NB301 v2 ONNX model predictions, not measured trai
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class YahpoDartsBenchmark:
-    """The loaded surrogate plus metadata.
+    """The loaded surrogate plus metadata (a :class:`jaxnas.benchmarks.base.Benchmark`).
 
     Attributes:
       name: ``'nb301-yahpo'``.
@@ -43,6 +44,7 @@ class YahpoDartsBenchmark:
     label: str = LABEL
     space: str = "darts"
     cost_model: str = "train_time"
+    metrics: tuple[str, ...] = ("valid_acc", "valid_ce", "train_time")
 
     def curves(self, genotypes: Sequence, epochs: Sequence[int] | None = None) -> dict:
         """Predicted curves ``[B, T]`` for B genotypes (any form accepted by darts.validate).
@@ -67,10 +69,12 @@ class YahpoDartsBenchmark:
             "train_time": np.maximum.accumulate(c.runtime, axis=1)[:, sel],
         }
 
-    def query(self, genotypes, fidelity: int, key: jax.Array | None = None) -> dict:
-        """Metrics at epoch ``fidelity`` for one genotype or a batch (``key`` is ignored: the
-        surrogate is deterministic). ``cost`` is the predicted training time to that epoch."""
+    def query(self, genotypes, fidelity: int | None = None, key: jax.Array | None = None) -> dict:
+        """Metrics at epoch ``fidelity`` (default the last) for one genotype or a batch (``key``
+        is ignored: the surrogate is deterministic). ``cost`` is the predicted training time to
+        that epoch."""
         single = isinstance(genotypes, darts.Genotype) or isinstance(genotypes, str)
+        fidelity = self.fidelities[-1] if fidelity is None else fidelity
         c = self.curves([genotypes] if single else genotypes, [int(fidelity)])
         out = {k: v[:, 0] for k, v in c.items() if k != "epochs"}
         out["cost"] = out["train_time"]
@@ -87,6 +91,7 @@ def _compact(genotypes: Sequence) -> np.ndarray:
     return np.asarray([darts.to_naslib(g) for g in genotypes], np.int32)
 
 
+@base.register("nb301-yahpo")
 def nb301_yahpo(data_dir=None, download: bool = True) -> YahpoDartsBenchmark:
     """Loads the YAHPO NB301 surrogate as a benchmark (needs ``pip install jaxnas[onnx]``)."""
     model = yahpo.load_yahpo_nb301(data_dir, download=download)

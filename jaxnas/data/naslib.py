@@ -239,32 +239,16 @@ def read_nb301_zc(path: str | os.PathLike) -> NB301ZCTable:
     )
 
 
-def load_darts_archs(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    cache_dir: str | os.PathLike | None = None,
-    download: bool = True,
-) -> DartsArchTable:
-    """:func:`read_darts_archs` of the registered file, verified and cached."""
-    path, sha = tables.source_path_and_sha("darts_naslib_archs", data_dir, cache_dir, download)
-    return tables.cached_table(
-        DartsArchTable, "darts_archs", READER_VERSION, [sha], lambda: read_darts_archs(path),
-        cache_dir=cache_dir,
-    )  # fmt: skip
+load_darts_archs = tables.loader(
+    DartsArchTable, "darts_archs", READER_VERSION, ["darts_naslib_archs"], read_darts_archs,
+    """:func:`read_darts_archs` of the registered file, verified and cached.""",
+)  # fmt: skip
 
 
-def load_nb301_zc(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    cache_dir: str | os.PathLike | None = None,
-    download: bool = True,
-) -> NB301ZCTable:
-    """:func:`read_nb301_zc` of the registered file, verified and cached."""
-    path, sha = tables.source_path_and_sha("darts_naslib_zc", data_dir, cache_dir, download)
-    return tables.cached_table(
-        NB301ZCTable, "nb301_zc", READER_VERSION, [sha], lambda: read_nb301_zc(path),
-        cache_dir=cache_dir,
-    )  # fmt: skip
+load_nb301_zc = tables.loader(
+    NB301ZCTable, "nb301_zc", READER_VERSION, ["darts_naslib_zc"], read_nb301_zc,
+    """:func:`read_nb301_zc` of the registered file, verified and cached.""",
+)  # fmt: skip
 
 
 def load_naslib_zc(
@@ -284,15 +268,14 @@ def load_naslib_zc(
       cache_dir: cache directory.
       download: allow downloading a missing file.
     """
-    path, sha = tables.source_path_and_sha(name, data_dir, cache_dir, download)
 
-    def build() -> NaslibZCTable:
+    def read(path) -> NaslibZCTable:
         t = read_naslib_zc(path)
         if dataset not in t:
             raise KeyError(f"{path}: no dataset {dataset!r}; found {sorted(t)}")
         return t[dataset]
 
-    return tables.cached_table(
-        NaslibZCTable, "naslib_zc", READER_VERSION, [sha], build, cache_dir=cache_dir,
+    return tables.load_sources(
+        NaslibZCTable, "naslib_zc", READER_VERSION, [name], read, data_dir, cache_dir, download,
         extra=(dataset,),
     )  # fmt: skip

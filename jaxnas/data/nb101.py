@@ -343,15 +343,10 @@ def load_nb101_tfrecord(
     Returns:
       The :class:`NB101Table`.
     """
-    path, sha = tables.source_path_and_sha(source, data_dir, cache_dir, download)
-    return tables.cached_table(
-        NB101Table,
-        "nb101_tfrecord",
-        READER_VERSION,
-        [sha],
-        lambda: read_nb101_tfrecord(path),
-        cache_dir=cache_dir,
-    )
+    return tables.load_sources(
+        NB101Table, "nb101_tfrecord", READER_VERSION, [source], read_nb101_tfrecord,
+        data_dir, cache_dir, download,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------
@@ -407,15 +402,7 @@ def read_nb101_vis(path: str | os.PathLike) -> NB101VisTable:
     )
 
 
-def load_nb101_vis(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    cache_dir: str | os.PathLike | None = None,
-    download: bool = True,
-) -> NB101VisTable:
-    """:func:`read_nb101_vis` of the registered file, verified and cached."""
-    path, sha = tables.source_path_and_sha("nb101_vis_20k", data_dir, cache_dir, download)
-    return tables.cached_table(
-        NB101VisTable, "nb101_vis", READER_VERSION, [sha], lambda: read_nb101_vis(path),
-        cache_dir=cache_dir,
-    )  # fmt: skip
+load_nb101_vis = tables.loader(
+    NB101VisTable, "nb101_vis", READER_VERSION, ["nb101_vis_20k"], read_nb101_vis,
+    """:func:`read_nb101_vis` of the registered file, verified and cached.""",
+)  # fmt: skip

@@ -204,16 +204,7 @@ def read_nb201(zen_zip: str | os.PathLike, arch_json: str | os.PathLike) -> NB20
     )
 
 
-def load_nb201(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    cache_dir: str | os.PathLike | None = None,
-    download: bool = True,
-) -> NB201Table:
-    """:func:`read_nb201` of the registered files, verified and cached."""
-    zp, zsha = tables.source_path_and_sha("nb201_naslib_zen", data_dir, cache_dir, download)
-    ap, asha = tables.source_path_and_sha("nb201_vis_arch", data_dir, cache_dir, download)
-    return tables.cached_table(
-        NB201Table, "nb201", READER_VERSION, [zsha, asha], lambda: read_nb201(zp, ap),
-        cache_dir=cache_dir,
-    )  # fmt: skip
+load_nb201 = tables.loader(
+    NB201Table, "nb201", READER_VERSION, ["nb201_naslib_zen", "nb201_vis_arch"], read_nb201,
+    """:func:`read_nb201` of the registered files, verified and cached.""",
+)  # fmt: skip

@@ -126,15 +126,7 @@ def read_nbnlp_logs(path: str | os.PathLike) -> NBNLPTable:
     )
 
 
-def load_nbnlp(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    cache_dir: str | os.PathLike | None = None,
-    download: bool = True,
-) -> NBNLPTable:
-    """:func:`read_nbnlp_logs` of the registered zip, verified and cached."""
-    path, sha = tables.source_path_and_sha("nbnlp_wikitext2_logs", data_dir, cache_dir, download)
-    return tables.cached_table(
-        NBNLPTable, "nbnlp", READER_VERSION, [sha], lambda: read_nbnlp_logs(path),
-        cache_dir=cache_dir,
-    )  # fmt: skip
+load_nbnlp = tables.loader(
+    NBNLPTable, "nbnlp", READER_VERSION, ["nbnlp_wikitext2_logs"], read_nbnlp_logs,
+    """:func:`read_nbnlp_logs` of the registered zip, verified and cached.""",
+)  # fmt: skip

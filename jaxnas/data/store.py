@@ -24,37 +24,21 @@ import http.client
 import json
 import os
 import pathlib
-import tempfile
 import urllib.error
 import urllib.request
 
+from jaxnas import io
+from jaxnas._cache import ENV_CACHE_DIR as ENV_CACHE_DIR  # re-exported
+from jaxnas._cache import cache_root
 from jaxnas.data import registry
 from jaxnas.data.errors import ChecksumError, DataNotFoundError, DownloadError
 
 ENV_DATA_DIR = "JAXNAS_DATA_DIR"
-ENV_CACHE_DIR = "JAXNAS_CACHE_DIR"
 ENV_BASE_URL = "JAXNAS_DOWNLOAD_BASE_URL"
 _VERIFIED = "verified.json"
 _CHUNK = 1 << 20
 
 PathLike = str | os.PathLike
-
-
-def cache_root(cache_dir: PathLike | None = None) -> pathlib.Path:
-    """The per-user cache directory (not created).
-
-    Args:
-      cache_dir: explicit directory; else ``$JAXNAS_CACHE_DIR``, ``$XDG_CACHE_HOME/jaxnas``
-        or ``~/.cache/jaxnas``.
-    """
-    if cache_dir is not None:
-        return pathlib.Path(cache_dir).expanduser()
-    env = os.environ.get(ENV_CACHE_DIR)
-    if env:
-        return pathlib.Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = pathlib.Path(xdg) if xdg else pathlib.Path.home() / ".cache"
-    return base / "jaxnas"
 
 
 def download_dir(cache_dir: PathLike | None = None) -> pathlib.Path:
@@ -81,19 +65,6 @@ def sha256_file(path: PathLike) -> str:
         while chunk := f.read(_CHUNK):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _atomic_write_bytes(path: pathlib.Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _read_verified(cache_dir: PathLike | None) -> dict:
@@ -130,7 +101,7 @@ def file_sha256(path: PathLike, cache_dir: PathLike | None = None) -> str:
     known = _read_verified(cache_dir)  # re-read: another process may have added entries
     known[key] = [st.st_size, st.st_mtime_ns, digest]
     with contextlib.suppress(OSError):
-        _atomic_write_bytes(cache_root(cache_dir) / _VERIFIED, json.dumps(known, indent=0).encode())
+        io.write_json(cache_root(cache_dir) / _VERIFIED, known, indent=0)
     return digest
 
 
@@ -253,35 +224,32 @@ def download_file(
     if not entry.downloadable:
         raise DataNotFoundError(_where_msg(entry, [dest]))
     url = entry.url(base_url or os.environ.get(ENV_BASE_URL) or registry.DEFAULT_BASE_URL)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
     h = hashlib.sha256()
     size = 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(url, timeout=timeout) as resp:
-                    announced = resp.headers.get("Content-Length")
-                    while chunk := resp.read(_CHUNK):
-                        out.write(chunk)
-                        h.update(chunk)
-                        size += len(chunk)
-                        if size > entry.size:
-                            break
-                if announced is not None and size < int(announced):
-                    raise http.client.IncompleteRead(b"", int(announced) - size)
-            except (urllib.error.URLError, OSError, ValueError) as err:
-                if isinstance(err, urllib.error.HTTPError):
-                    err.close()  # release the socket the error response holds
-                raise DownloadError(
-                    f"download of {entry.name} ({entry.relpath}) from {url} failed after "
-                    f"{size} of {entry.size} bytes: {err!r}"
-                ) from err
-            except http.client.HTTPException as err:  # IncompleteRead: connection cut
-                raise DownloadError(
-                    f"download of {entry.name} ({entry.relpath}) from {url} was cut after "
-                    f"{size} of {entry.size} bytes: {err!r}"
-                ) from err
+    with io.atomic_open(dest, "wb") as out:  # removed unless the checks below pass
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                announced = resp.headers.get("Content-Length")
+                while chunk := resp.read(_CHUNK):
+                    out.write(chunk)
+                    h.update(chunk)
+                    size += len(chunk)
+                    if size > entry.size:
+                        break
+            if announced is not None and size < int(announced):
+                raise http.client.IncompleteRead(b"", int(announced) - size)
+        except (urllib.error.URLError, OSError, ValueError) as err:
+            if isinstance(err, urllib.error.HTTPError):
+                err.close()  # release the socket the error response holds
+            raise DownloadError(
+                f"download of {entry.name} ({entry.relpath}) from {url} failed after "
+                f"{size} of {entry.size} bytes: {err!r}"
+            ) from err
+        except http.client.HTTPException as err:  # IncompleteRead: connection cut
+            raise DownloadError(
+                f"download of {entry.name} ({entry.relpath}) from {url} was cut after "
+                f"{size} of {entry.size} bytes: {err!r}"
+            ) from err
         found = h.hexdigest()
         if size != entry.size or found != entry.sha256:
             raise ChecksumError(
@@ -290,11 +258,6 @@ def download_file(
                 f"{size}{'+' if size > entry.size else ''} bytes, sha256 {found}. The file was "
                 "not kept."
             )
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     return dest
 
 

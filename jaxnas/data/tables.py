@@ -14,13 +14,14 @@ import contextlib
 import hashlib
 import os
 import pathlib
-import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
 
+from jaxnas import io
+from jaxnas._cache import cache_root
 from jaxnas.data import registry, store
 from jaxnas.data.errors import DataNotFoundError
 
@@ -35,21 +36,11 @@ def table_key(reader: str, version: int, source_sha256: Sequence[str], *extra: A
 
 def save_table(path: str | os.PathLike, table: Any) -> None:
     """Writes a NamedTuple of arrays to ``path`` (``.npz``) atomically."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: np.asarray(v) for k, v in table._asdict().items()}
     for k, v in arrays.items():
         if v.dtype == object:
             raise TypeError(f"table field {k!r} has dtype object; use a fixed-width dtype")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    io.write_npz(path, **arrays)
 
 
 def load_table(path: str | os.PathLike, cls: type[T]) -> T:
@@ -83,7 +74,7 @@ def cached_table(
       version: reader version; bump it whenever the table's content changes.
       source_sha256: sha256 of every source file.
       build: function building the table from the sources.
-      cache_dir: cache directory (see :func:`jaxnas.data.store.cache_root`).
+      cache_dir: cache directory (see :func:`jaxnas._cache.cache_root`).
       extra: further options that change the table (part of the key).
 
     Returns:
@@ -91,7 +82,7 @@ def cached_table(
       written is skipped.
     """
     key = table_key(reader, version, source_sha256, *extra)
-    path = store.cache_root(cache_dir) / "tables" / f"{reader}-{key}.npz"
+    path = cache_root(cache_dir) / "tables" / f"{reader}-{key}.npz"
     if path.is_file():
         try:
             return load_table(path, cls)
@@ -101,6 +92,69 @@ def cached_table(
     with contextlib.suppress(OSError):
         save_table(path, table)
     return table
+
+
+def load_sources(
+    cls: type[T],
+    reader: str,
+    version: int,
+    sources: Sequence[str | os.PathLike | registry.DataFile],
+    read: Callable[..., T],
+    data_dir: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    download: bool = True,
+    extra: Sequence[Any] = (),
+) -> T:
+    """``read(*paths)`` of verified source files, through the table cache.
+
+    The loaders of :mod:`jaxnas.data` are this call: each source is resolved and verified with
+    :func:`source_path_and_sha`, and the table is keyed by the reader, its version, the sources'
+    sha256 and ``extra`` (see :func:`cached_table`).
+
+    Args:
+      cls: the NamedTuple class of the table.
+      reader, version, extra: as for :func:`cached_table`.
+      sources: registry names / entries or local paths, in the order ``read`` takes them.
+      read: builds the table from the sources' paths.
+      data_dir, cache_dir, download: as for :func:`source_path_and_sha`.
+    """
+    found = [source_path_and_sha(s, data_dir, cache_dir, download) for s in sources]
+    paths = [p for p, _ in found]
+    return cached_table(
+        cls, reader, version, [sha for _, sha in found], lambda: read(*paths),
+        cache_dir=cache_dir, extra=extra,
+    )  # fmt: skip
+
+
+def loader(
+    cls: type[T],
+    reader: str,
+    version: int,
+    sources: Sequence[str],
+    read: Callable[..., T],
+    doc: str,
+) -> Callable[..., T]:
+    """A ``load_*(data_dir=None, *, cache_dir=None, download=True)`` function for a table read
+    from fixed registered sources: :func:`load_sources` with these arguments.
+
+    Args:
+      cls, reader, version, sources, read: as for :func:`load_sources`.
+      doc: the loader's docstring.
+    """
+
+    def load(
+        data_dir: str | os.PathLike | None = None,
+        *,
+        cache_dir: str | os.PathLike | None = None,
+        download: bool = True,
+    ) -> T:
+        return load_sources(cls, reader, version, sources, read, data_dir, cache_dir, download)
+
+    load.__doc__ = doc
+    load.__annotations__["return"] = cls
+    load.__name__ = load.__qualname__ = f"load_{reader}"
+    load.__module__ = getattr(read, "__module__", __name__)
+    return load
 
 
 def source_path_and_sha(

@@ -115,8 +115,6 @@ def load_taskset(
     if full not in TASKS:
         raise KeyError(f"unknown TaskSet task {task!r}; known: {TASKS}")
     name = registry.taskset_name(full)
-    path, sha = tables.source_path_and_sha(name, data_dir, cache_dir, download)
-    return tables.cached_table(
-        TaskSetTable, "taskset", READER_VERSION, [sha], lambda: read_taskset(path),
-        cache_dir=cache_dir,
-    )  # fmt: skip
+    return tables.load_sources(
+        TaskSetTable, "taskset", READER_VERSION, [name], read_taskset, data_dir, cache_dir, download
+    )

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from jaxnas import io
 from jaxnas.data.errors import FormatError
 
 _POLY = 0x82F63B78
@@ -226,14 +227,14 @@ def write_tfrecord(path: str | os.PathLike, records: Iterable[bytes]) -> int:
     """Writes records in TFRecord framing (for fixtures and round trips).
 
     Args:
-      path: output file (overwritten).
+      path: output file (replaced atomically).
       records: data of each record.
 
     Returns:
       The number of records written.
     """
     n = 0
-    with open(path, "wb") as f:
+    with io.atomic_open(path, "wb") as f:
         for data in records:
             head = struct.pack("<Q", len(data))
             f.write(head)

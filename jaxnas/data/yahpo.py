@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from jaxnas import _optional
 from jaxnas.data import store
 from jaxnas.data.errors import FormatError
 from jaxnas.data.naslib import DARTS_OPS
@@ -86,16 +87,6 @@ class YahpoCurve(NamedTuple):
     runtime_increase: np.ndarray
 
 
-def _import_onnxruntime():
-    try:
-        import onnxruntime  # noqa: PLC0415
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "the YAHPO NB301 surrogate needs onnxruntime: pip install jaxnas[onnx]"
-        ) from err
-    return onnxruntime
-
-
 def load_yahpo_nb301(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -118,7 +109,7 @@ def load_yahpo_nb301(
       ImportError: if onnxruntime is not installed (``pip install jaxnas[onnx]``).
       FormatError: if the files do not describe the expected model.
     """
-    ort = _import_onnxruntime()
+    ort = _optional.require("onnxruntime", "the YAHPO NB301 surrogate", "onnx")
     paths = {
         k: store.fetch(f"yahpo_nb301_{k}", data_dir, cache_dir=cache_dir, download=download)
         for k in ("model", "encoding", "config_space")

@@ -85,6 +85,13 @@ def nb101_fixed_layout(adjacency, ops) -> tuple[np.ndarray, np.ndarray]:
       the output is at 6, the missing vertices ``n-1 .. 5`` have no edges and op -1. Cells with 7
       vertices are unchanged.
     """
+    a, o, lead = _nb101_fixed_layout_flat(adjacency, ops)
+    v = NB101_NUM_VERTICES
+    return a.reshape(*lead, v, v), o.reshape(*lead, v)
+
+
+def _nb101_fixed_layout_flat(adjacency, ops) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """:func:`nb101_fixed_layout` as ``(adjacency [M, 7, 7], ops [M, 7], leading shape)``."""
     a, o, lead = _nb101_batch(adjacency, ops)
     v = NB101_NUM_VERTICES
     n = (o != PAD).sum(axis=1)  # [M]
@@ -103,7 +110,7 @@ def nb101_fixed_layout(adjacency, ops) -> tuple[np.ndarray, np.ndarray]:
         cols = np.take_along_axis(rows, s[:, None, :], axis=2)  # [S, 7(p), 7(q)]
         full[small] = cols * (valid[:, :, None] & valid[:, None, :])
         ops_out[small] = np.where(valid, np.take_along_axis(o[small], s, axis=1), PAD)
-    return full.reshape(*lead, v, v), ops_out.reshape(*lead, v)
+    return full, ops_out, lead
 
 
 def nb101_one_hot(adjacency, ops, dtype=np.float32) -> np.ndarray:
@@ -117,9 +124,7 @@ def nb101_one_hot(adjacency, ops, dtype=np.float32) -> np.ndarray:
     Returns:
       ``dtype [..., 36]``: 21 edge bits, then 5 x 3 op bits.
     """
-    a, o = nb101_fixed_layout(adjacency, ops)
-    lead = o.shape[:-1]
-    a, o = a.reshape(-1, 7, 7), o.reshape(-1, 7)
+    a, o, lead = _nb101_fixed_layout_flat(adjacency, ops)
     edges = a[:, _TRIU[0], _TRIU[1]]  # [M, 21]
     inner = o[:, 1:-1]  # [M, 5]
     op_bits = inner[:, :, None] == np.asarray(NB101_INNER_OPS)[None, None, :]  # [M, 5, 3]
@@ -138,9 +143,7 @@ def nb101_categorical(adjacency, ops) -> np.ndarray:
       ``int32 [..., 14]``: present edge indices (0..20) ascending, padded with -1 to 9, then the
       op ids of the inner vertices 1..5 of the fixed layout (-1 for missing vertices).
     """
-    a, o = nb101_fixed_layout(adjacency, ops)
-    lead = o.shape[:-1]
-    a, o = a.reshape(-1, 7, 7), o.reshape(-1, 7)
+    a, o, lead = _nb101_fixed_layout_flat(adjacency, ops)
     edges = a[:, _TRIU[0], _TRIU[1]].astype(bool)  # [M, 21]
     if edges.sum(axis=1).max(initial=0) > NB101_MAX_EDGES:
         raise ValueError(f"nb101 cells have at most {NB101_MAX_EDGES} edges")
@@ -165,9 +168,7 @@ def nb101_continuous(adjacency, ops, dtype=np.float32) -> np.ndarray:
       missing 0.5) and the number of edges. Decoding a continuous point takes the ``round(last)``
       largest edge values as the edges, as in White et al.
     """
-    a, o = nb101_fixed_layout(adjacency, ops)
-    lead = o.shape[:-1]
-    a, o = a.reshape(-1, 7, 7), o.reshape(-1, 7)
+    a, o, lead = _nb101_fixed_layout_flat(adjacency, ops)
     edges = a[:, _TRIU[0], _TRIU[1]].astype(dtype)
     inner = o[:, 1:-1]
     op_val = np.where(inner == PAD, 0.5, (inner - 1) / 2.0).astype(dtype)

@@ -91,10 +91,8 @@ def nb101_path_table(adjacency, ops) -> tuple[np.ndarray, np.ndarray]:
       inner vertices in the bits of ``s`` (vertex ``v`` for bit ``v - 1``, fixed layout);
       ``index`` is its op-sequence index in ``0..363`` (meaningful where ``present``).
     """
-    a, o = _adj.nb101_fixed_layout(adjacency, ops)
-    lead = o.shape[:-1]
-    a = a.reshape(-1, 7, 7).astype(bool)
-    o = o.reshape(-1, 7)
+    a, o, lead = _adj._nb101_fixed_layout_flat(adjacency, ops)
+    a = a.astype(bool)
     m = len(o)
     # reach[s]: a path 0 -> (vertices of s, in order) exists, ending at max(s) (0 for s = 0).
     reach = np.empty((_NB101_SUBSETS, m), bool)

@@ -8,7 +8,13 @@ them to the value at the target epoch. Features and target are standardised; ``C
 settings (NAS-Bench-x11 / NASLib): 1,000 random configurations, 3-fold CV, ``C ~ logU(1e-5,
 10)``, ``nu ~ U(0, 1)``, ``gamma ~ logU(1e-5, 10)``.
 
-Runs on the host (NumPy / scikit-learn); nothing here is jitted.
+Follows the curve-predictor protocol of :mod:`jaxnas.predictors` (key first)::
+
+    model = lcsvr.fit(key, partial [N, n], target [N], extra=None, config=...)
+    pred = lcsvr.predict(model, partial [M, n], extra=None)      # [M]
+
+The random search and the CV split draw from a seed derived from ``key``. Runs on the host
+(NumPy / scikit-learn); nothing here is jitted.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NamedTuple
 
+import jax
 import numpy as np
 
 
 @dataclasses.dataclass(frozen=True)
 class LcSVRConfig:
-    """Settings of :func:`fit_lcsvr`.
+    """Settings of :func:`fit`.
 
     Attributes:
       n_iter: random-search configurations.
@@ -93,22 +100,27 @@ class LcSVRModel(NamedTuple):
     cv_rmse: float
 
 
-def fit_lcsvr(
+def random_state(key: jax.Array) -> int:
+    """The scikit-learn seed drawn from a PRNG key: an integer in ``[0, 2**31 - 1)``."""
+    return int(jax.random.randint(key, (), 0, 2**31 - 1))
+
+
+def fit(
+    key: jax.Array,
     partial: np.ndarray,
     target: np.ndarray,
     *,
     extra: np.ndarray | None = None,
     config: LcSVRConfig | None = None,
-    seed: int = 0,
 ) -> LcSVRModel:
     """Random-search CV fit of the nu-SVR.
 
     Args:
+      key: PRNG key; the random search and the CV split use :func:`random_state` of it.
       partial: ``[N, n]`` observed prefixes of training curves.
       target: ``[N]`` value of each curve at the target epoch.
       extra: optional ``[N, E]`` extra features.
       config: settings (default :func:`reference_config`).
-      seed: seed of the random search and the CV split.
 
     Returns:
       The model, refitted on all ``N`` curves with the best configuration.
@@ -121,6 +133,7 @@ def fit_lcsvr(
     from sklearn.svm import NuSVR
 
     config = reference_config() if config is None else config
+    seed = random_state(key)
     x = curve_features(partial, extra)
     y = np.asarray(target, np.float64)
     if y.shape != (x.shape[0],) or not np.all(np.isfinite(y)):
@@ -152,9 +165,7 @@ def fit_lcsvr(
     return LcSVRModel(search.best_estimator_, partial.shape[1], best, -float(search.best_score_))
 
 
-def predict_lcsvr(
-    model: LcSVRModel, partial: np.ndarray, extra: np.ndarray | None = None
-) -> np.ndarray:
+def predict(model: LcSVRModel, partial: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
     """Predicted target values ``[N]`` for prefixes ``[N, n]`` (n as in training)."""
     if partial.shape[1] != model.num_observed:
         raise ValueError(f"model trained on {model.num_observed} epochs, got {partial.shape[1]}")

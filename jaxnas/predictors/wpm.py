@@ -314,6 +314,31 @@ def fast_config() -> WPMConfig:
     )
 
 
+PRESETS = ("reference", "eval", "fast", "smoke")
+
+
+def preset(name: str, **overrides) -> WPMConfig:
+    """Named settings, with field overrides: ``'reference'`` (:func:`reference_config`),
+    ``'eval'`` (11 families, 200 + 200 iterations, depth 7: the reference within a 2-core CPU
+    budget), ``'fast'`` (:func:`fast_config`) or ``'smoke'`` (pow3 only, 20 + 20, depth 3: the
+    cheapest compile, for smoke runs)."""
+    if name == "reference":
+        cfg = reference_config()
+    elif name == "eval":
+        cfg = dataclasses.replace(
+            reference_config(), num_warmup=200, num_samples=200, max_tree_depth=7
+        )
+    elif name == "fast":
+        cfg = fast_config()
+    elif name == "smoke":
+        cfg = dataclasses.replace(
+            fast_config(), families=("pow3",), num_warmup=20, num_samples=20, max_tree_depth=3
+        )
+    else:
+        raise ValueError(f"unknown WPM preset {name!r}; choose from {PRESETS}")
+    return dataclasses.replace(cfg, **overrides)
+
+
 class WPMFit(NamedTuple):
     """Posterior samples for B curves.
 

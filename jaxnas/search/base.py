@@ -44,6 +44,8 @@ class Trajectory(NamedTuple):
       best_test: ``[Q]`` test value of the incumbent.
       best_index: ``int32 [Q]`` incumbent row.
       cum_cost: ``[Q]`` cumulative cost.
+      fidelity: ``int [Q]`` epoch each query trained to, for multi-fidelity runs
+        (:func:`jaxnas.search.multifidelity.run`; 0 on padding); None for single-fidelity ones.
     """
 
     index: jax.Array
@@ -54,6 +56,7 @@ class Trajectory(NamedTuple):
     best_test: jax.Array
     best_index: jax.Array
     cum_cost: jax.Array
+    fidelity: jax.Array | None = None
 
 
 def num_rounds(searcher: Searcher, num_queries: int) -> int:

@@ -20,8 +20,8 @@ import jax
 import jax.numpy as jnp
 from jax.custom_batching import sequential_vmap
 
-from jaxnas.predictors import acquisition, dngo, ensemble
-from jaxnas.search import base
+from jaxnas.predictors import acquisition, dngo, ensemble, gp
+from jaxnas.search import base, registry
 from jaxnas.search import problem as P
 
 
@@ -79,8 +79,8 @@ def bo(
     init_rounds = -(-num_init // batch_size)
 
     def init(key, problem, max_queries):
-        del key, problem
-        return BOState(P.history_init(max_queries))
+        del key
+        return BOState(P.history_init(max_queries, problem.size))
 
     def random_batch(key, problem, h):
         out = []
@@ -95,7 +95,7 @@ def bo(
         model = surrogate.fit(k_fit, problem.x[h.index], h.y, h.mask)
         if candidates == "all":
             rows = jnp.arange(problem.size)
-            seen = P.visited_table(h, problem.size)
+            seen = h.seen
         elif candidates == "mutation":
             y = jnp.where(h.mask, h.y, -jnp.inf)
             _, top = jax.lax.top_k(y, min(num_parents, y.shape[0]))
@@ -131,6 +131,7 @@ def bo(
     return base.Searcher(init, ask, tell, batch_size)
 
 
+@registry.register("dngo_bo")
 def dngo_bo(
     num_init: int = 16,
     batch_size: int = 1,
@@ -151,6 +152,21 @@ def dngo_bo(
     )
 
 
+@registry.register("gp_bo")
+def gp_bo(
+    num_init: int = 16,
+    batch_size: int = 5,
+    acquisition_fn: str = "ei",
+    num_steps: int = 100,
+    learning_rate: float = 0.05,
+) -> base.Searcher:
+    """BO with a GP surrogate (:func:`jaxnas.predictors.gp.make`: ``num_steps`` Adam steps of
+    marginal-likelihood fitting at ``learning_rate``), top-``batch_size`` per round."""
+    surrogate = gp.make(num_steps=num_steps, learning_rate=learning_rate)
+    return bo(surrogate, acquisition_fn, num_init=num_init, batch_size=batch_size)
+
+
+@registry.register("neural_predictor")
 def neural_predictor(
     num_init: int = 16,
     batch_size: int = 10,
@@ -168,6 +184,7 @@ def neural_predictor(
     )
 
 
+@registry.register("bananas")
 def bananas(
     num_init: int = 10,
     batch_size: int = 10,
@@ -197,6 +214,7 @@ class LocalBOState(NamedTuple):
     best: jax.Array  # best objective since the restart
 
 
+@registry.register("dngo_ls")
 def cate_dngo_ls(
     num_init: int = 16,
     batch_size: int = 5,
@@ -221,9 +239,9 @@ def cate_dngo_ls(
     init_rounds = -(-num_init // per_round)
 
     def init(key, problem, max_queries):
-        del key, problem
+        del key
         z = jnp.zeros((), jnp.int32)
-        return LocalBOState(P.history_init(max_queries), z, z, jnp.asarray(-jnp.inf))
+        return LocalBOState(P.history_init(max_queries, problem.size), z, z, jnp.asarray(-jnp.inf))
 
     def random_batch(key, problem, h):
         out = []
@@ -240,7 +258,7 @@ def cate_dngo_ls(
         mean, std = _pool_predict(surrogate, model, problem.x)
         _, best = P.history_best(hl)
         s = acquisition.score(acquisition_fn, k_acq, mean, std, best)
-        seen = P.visited_table(h, problem.size)
+        seen = h.seen
         s = jnp.where(seen | ~jnp.isfinite(s), -jnp.inf, s)
         bo_rows = _select(k_sel, s, jnp.arange(problem.size), batch_size, problem, h)
         for i in range(batch_size):
@@ -248,7 +266,7 @@ def cate_dngo_ls(
         _, top = jax.lax.top_k(jnp.where(local, h.y, -jnp.inf), ls_k)
         out = [bo_rows]
         for j, k in enumerate(jax.random.split(k_ls, ls_k)):
-            seen = P.visited_table(h, problem.size)
+            seen = h.seen
             centre = problem.x[h.index[top[j]]]
             dist = jnp.sum((problem.x - centre[None, :]) ** 2, axis=-1)
             near = jnp.argmin(jnp.where(seen, jnp.inf, dist)).astype(jnp.int32)
@@ -296,5 +314,6 @@ __all__ = [
     "bo",
     "cate_dngo_ls",
     "dngo_bo",
+    "gp_bo",
     "neural_predictor",
 ]

@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxnas.search import base
+from jaxnas.search import base, registry
 from jaxnas.search import problem as P
 
 
@@ -62,6 +62,7 @@ class EmbeddingRLState(NamedTuple):
     count: jax.Array  # int32 [], queries told
 
 
+@registry.register("arch2vec_rl")
 def arch2vec_rl(
     episode_length: int = 16,
     hidden: int = 128,
@@ -77,7 +78,7 @@ def arch2vec_rl(
         params = lstm_init(key, d, hidden)
         zh = jnp.zeros(hidden)
         return EmbeddingRLState(
-            P.history_init(max_queries),
+            P.history_init(max_queries, problem.size),
             params,
             opt.init(params),
             (zh, zh),
@@ -96,7 +97,7 @@ def arch2vec_rl(
         carry, mean = lstm_step(state.params, state.carry, s)
         action = mean + action_std * jax.random.normal(k_act, mean.shape)
         dist = jnp.sum((problem.x - action[None, :]) ** 2, axis=-1)
-        seen = P.visited_table(state.history, problem.size)
+        seen = state.history.seen
         nearest = jnp.argmin(jnp.where(seen, jnp.inf, dist)).astype(jnp.int32)
         first = state.count == 0
         index = jnp.where(first, P.sample_unvisited(k_rand, problem, state.history), nearest)

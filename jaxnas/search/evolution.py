@@ -17,7 +17,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxnas.search import base
+from jaxnas.search import base, registry
 from jaxnas.search import problem as P
 
 
@@ -26,9 +26,9 @@ class EvolutionState(NamedTuple):
     pop_index: jax.Array  # int32 [P]
     pop_y: jax.Array  # float32 [P]
     count: jax.Array  # int32 [], queries told so far
-    seen: jax.Array  # bool [N], rows queried so far (O(1) lookups instead of O(T) scans)
 
 
+@registry.register("rea")
 def regularized_evolution(
     population_size: int = 20, sample_size: int = 10, avoid_repeats: bool = False
 ) -> base.Searcher:
@@ -40,20 +40,20 @@ def regularized_evolution(
     def init(key, problem, max_queries):
         del key
         return EvolutionState(
-            P.history_init(max_queries),
+            P.history_init(max_queries, problem.size),
             jnp.zeros(population_size, jnp.int32),
             jnp.full(population_size, -jnp.inf, jnp.float32),
             jnp.zeros((), jnp.int32),
-            jnp.zeros(problem.size, bool),
         )
 
     def ask(state, problem, key, step):
         del step
         k_rand, k_tour, k_mut = jax.random.split(key, 3)
-        random_row = P.sample_unseen(k_rand, problem, state.seen)
+        seen = state.history.seen
+        random_row = P.sample_unvisited(k_rand, problem, state.history)
         members = jax.random.choice(k_tour, population_size, (sample_size,), replace=False)
         parent = state.pop_index[members[jnp.argmax(state.pop_y[members])]]
-        child = P.mutate(problem, k_mut, parent, state.seen if avoid_repeats else None)
+        child = P.mutate(problem, k_mut, parent, seen if avoid_repeats else None)
         index = jnp.where(state.count < population_size, random_row, child)
         return index[None], state
 
@@ -65,7 +65,6 @@ def regularized_evolution(
             state.pop_index.at[slot].set(index[0]),
             state.pop_y.at[slot].set(y[0]),
             state.count + 1,
-            state.seen.at[index].set(True),
         )
 
     return base.Searcher(init, ask, tell, 1)

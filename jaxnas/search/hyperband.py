@@ -1,9 +1,11 @@
 """Hyperband (Li et al. 2018) and BOHB (Falkner et al. 2018) over a finite curve benchmark.
 
-Same candidate sets, budget accounting and trajectory format as the LCE wrapper
-(:mod:`jaxnas.search.multifidelity`): every training event costs ``full * (to - from) / E_max``
-simulated seconds (``from = 0`` with ``resume=False``), and only evaluations at ``E_max`` can
-become the incumbent.
+Both are :class:`~jaxnas.search.multifidelity.MultiFidelitySearcher` s (:func:`hyperband`,
+:func:`bohb`), run like the LCE wrapper by ``multifidelity.run(searcher, cp, keys, budget)``:
+same candidate sets, budget accounting and trajectory. Every training event costs
+``full * (to - from) / E_max`` simulated seconds (``from = 0`` with ``resume=False``), only
+evaluations at ``E_max`` can become the incumbent, and a run stops at its first event over the
+budget. Host draws (rows, BOHB samples) come from ``multifidelity.host_rng(key, 11)``.
 
 Hyperband runs brackets ``s = s_max, ..., 0`` (then starts over) until the budget is spent.
 Bracket ``s`` starts ``n = ceil((s_max + 1) / (s + 1) * eta^s)`` configurations at
@@ -35,6 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from jaxnas.search import multifidelity as mf
+from jaxnas.search import registry
 
 
 def bracket_schedule(r_max: float, r_min: float, eta: float = 3.0) -> list[list[tuple[int, float]]]:
@@ -191,78 +194,127 @@ def propose(
 
 
 # ----------------------------------------------------------------------------------------------
-# Runs.
+# The searchers.
 
 
-def run_hyperband(
-    cp: mf.CurveProblem,
-    seeds: Sequence[int],
-    budget: float,
-    config: HyperbandConfig | None = None,
-    bohb: BOHBConfig | None = None,
-) -> list[dict[str, np.ndarray]]:
-    """Hyperband (``bohb=None``) or BOHB for each seed until ``budget`` seconds are spent.
-
-    Returns:
-      One :meth:`~jaxnas.search.multifidelity.EventLog.trajectory` per seed.
-    """
-    config = HyperbandConfig() if config is None else config
-    if budget <= 0:
-        raise ValueError("budget must be positive")
+def _one_run(cp: mf.CurveProblem, config: HyperbandConfig, bohb: BOHBConfig | None, z, rng):
+    """Hyperband / BOHB of one run as a coroutine: yields ``(row, start, epoch)`` training
+    events and is sent the objective at ``epoch`` of each."""
     r_min = cp.epochs[0] if config.min_epoch is None else config.min_epoch
     sched = bracket_schedule(cp.e_max, r_min, config.eta)
-    z = kde_space(cp.problem.x, bohb.num_components) if bohb is not None else None
-    out = []
-    for seed in seeds:
-        rng = np.random.default_rng([int(seed), 11])
-        log = mf.EventLog()
-        obs: dict[int, tuple[list[int], list[float]]] = {}
-        for b in range(config.max_brackets):
-            if log.spent >= budget:
+    obs: dict[int, tuple[list[int], list[float]]] = {}
+    for b in range(config.max_brackets):
+        rungs = sched[b % len(sched)]
+        n0 = rungs[0][0]
+        if bohb is None:
+            rows = rng.choice(cp.size, size=min(n0, cp.size), replace=False)
+        else:
+            model = fit_kde_model(obs, z, bohb)
+            rows = np.array([propose(rng, model, z, bohb) for _ in range(n0)])
+        done = np.zeros(len(rows), np.int64)  # epochs trained so far, per configuration
+        for i, (_, r_i) in enumerate(rungs):
+            e = snap(r_i, cp.epochs)
+            vals = []
+            for slot, row in enumerate(rows):
+                row = int(row)
+                v = yield (row, int(done[slot]) if config.resume else 0, e)
+                done[slot] = e
+                vals.append(v)
+                o = obs.setdefault(e, ([], []))
+                o[0].append(row)
+                o[1].append(v)
+            if i + 1 == len(rungs):
                 break
-            rungs = sched[b % len(sched)]
-            n0 = rungs[0][0]
-            if bohb is None:
-                rows = rng.choice(cp.size, size=min(n0, cp.size), replace=False)
-            else:
-                model = fit_kde_model(obs, z, bohb)
-                rows = np.array([propose(rng, model, z, bohb) for _ in range(n0)])
-            done = np.zeros(len(rows), np.int64)  # epochs trained so far, per configuration
-            for i, (_, r_i) in enumerate(rungs):
-                e = snap(r_i, cp.epochs)
-                k = cp.epoch_index(e)
-                vals = []
-                for slot, row in enumerate(rows):
-                    if log.spent >= budget:
-                        break
-                    row = int(row)
-                    c = mf.training_cost(cp.full_time[row], done[slot], e, cp.e_max, config.resume)
-                    v = cp.curves[row, k]
-                    log.add(row, e, c, v, e == cp.e_max)
-                    done[slot] = e
-                    vals.append(v)
-                    o = obs.setdefault(e, ([], []))
-                    o[0].append(row)
-                    o[1].append(v)
-                if len(vals) < len(rows) or i + 1 == len(rungs):
-                    break
-                keep = np.argsort(-np.asarray(vals), kind="stable")[: rungs[i + 1][0]]
-                rows, done = rows[keep], done[keep]
-        out.append(log.trajectory(cp))
-    return out
+            keep = np.argsort(-np.asarray(vals), kind="stable")[: rungs[i + 1][0]]
+            rows, done = rows[keep], done[keep]
+
+
+def hyperband(
+    config: HyperbandConfig | None = None, bohb: BOHBConfig | None = None
+) -> mf.MultiFidelitySearcher:
+    """Hyperband (``bohb=None``) or BOHB as a multi-fidelity searcher: run it with
+    :func:`jaxnas.search.multifidelity.run` (each run stops at its first event over the
+    budget). The host draws of run ``s`` (rows, BOHB samples) come from
+    ``multifidelity.host_rng(keys[s], 11)``."""
+    config = HyperbandConfig() if config is None else config
+    if config.eta <= 1:
+        raise ValueError(f"eta must exceed 1, got {config.eta}")
+
+    def init(keys, cp: mf.CurveProblem):
+        z = kde_space(cp.problem.x, bohb.num_components) if bohb is not None else None
+        runs = [_one_run(cp, config, bohb, z, mf.host_rng(k, 11)) for k in keys]
+        return {"runs": runs, "sent": [None] * len(runs), "done": [False] * len(runs)}
+
+    def ask(state, cp, active):
+        evs = []
+        for s, gen in enumerate(state["runs"]):
+            ev = []
+            if active[s] and not state["done"][s]:
+                try:
+                    ev = [gen.send(state["sent"][s])]
+                except StopIteration:
+                    state["done"][s] = True
+            evs.append(ev)
+        return mf.make_events(evs), state
+
+    def tell(state, cp, events, values):
+        for s in np.flatnonzero(events.mask[:, 0]):
+            state["sent"][s] = float(values[s, 0])
+        return state
+
+    return mf.MultiFidelitySearcher(init, ask, tell, "bohb" if bohb is not None else "hyperband")
+
+
+def bohb(config: BOHBConfig | None = None, hb: HyperbandConfig | None = None):
+    """BOHB: :func:`hyperband` with the TPE-style configuration sampler."""
+    return hyperband(hb, BOHBConfig() if config is None else config)
+
+
+@registry.register("hyperband")
+def hyperband_from_config(
+    eta: float = 3.0, min_epoch: int | None = None, resume: bool = True
+) -> mf.MultiFidelitySearcher:
+    """``make_searcher('hyperband', config)``: :func:`hyperband` with
+    :class:`HyperbandConfig` fields as keyword arguments."""
+    return hyperband(HyperbandConfig(eta=eta, min_epoch=min_epoch, resume=resume))
+
+
+@registry.register("bohb")
+def bohb_from_config(
+    eta: float = 3.0,
+    min_epoch: int | None = None,
+    resume: bool = True,
+    top_n_percent: float = 15.0,
+    num_samples: int = 64,
+    random_fraction: float = 1.0 / 3.0,
+    bandwidth_factor: float = 3.0,
+    min_bandwidth: float = 1e-3,
+    min_points_in_model: int | None = None,
+    num_components: int = 8,
+) -> mf.MultiFidelitySearcher:
+    """``make_searcher('bohb', config)``: :func:`bohb` with :class:`BOHBConfig` and
+    :class:`HyperbandConfig` fields as keyword arguments."""
+    cfg = BOHBConfig(
+        top_n_percent, num_samples, random_fraction, bandwidth_factor, min_bandwidth,
+        min_points_in_model, num_components,
+    )  # fmt: skip
+    return bohb(cfg, HyperbandConfig(eta=eta, min_epoch=min_epoch, resume=resume))
 
 
 __all__ = [
     "BOHBConfig",
     "HyperbandConfig",
     "KDEModel",
+    "bohb",
+    "bohb_from_config",
     "bracket_schedule",
     "fit_kde_model",
+    "hyperband",
+    "hyperband_from_config",
     "kde_bandwidth",
     "kde_pdf",
     "kde_space",
     "propose",
-    "run_hyperband",
     "sample_vectors",
     "snap",
 ]

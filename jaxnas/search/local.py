@@ -13,7 +13,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jaxnas.search import base
+from jaxnas.search import base, registry
 from jaxnas.search import problem as P
 
 
@@ -36,15 +36,22 @@ def _open_neighbour(key, problem, h, row):
     return nb[pick], ok.any()
 
 
+@registry.register("ls")
 def local_search(num_init: int = 1) -> base.Searcher:
     """Local search started from the best of ``num_init`` random rows."""
 
     def init(key, problem, max_queries):
-        del key, problem
+        del key
         z = jnp.zeros((), jnp.int32)
         ninf = jnp.asarray(-jnp.inf, jnp.float32)
         return LocalSearchState(
-            P.history_init(max_queries), z - 1, ninf, z - 1, ninf, jnp.asarray(False), z
+            P.history_init(max_queries, problem.size),
+            z - 1,
+            ninf,
+            z - 1,
+            ninf,
+            jnp.asarray(False),
+            z,
         )
 
     def ask(state, problem, key, step):

@@ -1,35 +1,46 @@
-"""Multi-fidelity search with learning-curve extrapolation (LCE; NAS-Bench-x11's Algorithm 2).
+"""Multi-fidelity search: the LCE wrapper (NAS-Bench-x11's Algorithm 2), Hyperband and BOHB.
 
-Any single-fidelity :class:`~jaxnas.search.base.Searcher` (RS, REA, LS, BANANAS) becomes a
-multi-fidelity one: each candidate it proposes is trained for ``e_few`` epochs, its partial
-curve is extrapolated to ``target_epoch`` (WPM, LcSVR, last value or an oracle; switchable), and
-only candidates whose prediction beats the top ``top_n`` percent of the fully trained history are
+A :class:`MultiFidelitySearcher` decides which candidate is trained to which epoch. Like
+:class:`~jaxnas.search.base.Searcher` it is three functions over an explicit state, here on the
+host and for all runs in lockstep (``init(keys, cp)``, ``ask(state, cp, active) -> (Events,
+state)``, ``tell(state, cp, events, values)``); :func:`run` drives any of them with one
+signature and returns the one :class:`~jaxnas.search.base.Trajectory` type (over training
+events, with their ``fidelity``)::
+
+    searcher = mf.lce(evolution.regularized_evolution(), mf.wpm_extrapolator(), mf.LCEConfig(20))
+    traj = mf.run(searcher, cp, base.seed_keys(range(10)), budget)     # Trajectory [10, Q]
+    traj = mf.run(hyperband.bohb(), cp, base.seed_keys(range(10)), budget)
+    base.at_budgets(traj, [budget]); mf.to_rows(traj, cp, ...)      # results.run_rows schema
+
+:func:`lce` wraps a single-fidelity searcher the way optax's wrappers wrap a transformation:
+each candidate it proposes is trained for ``e_few`` epochs, its partial curve is extrapolated
+to ``target_epoch`` (WPM, LcSVR, last value or an oracle; :class:`Extrapolator`), and only
+candidates whose prediction beats the top ``top_n`` percent of the fully trained history are
 trained to completion. Only fully trained architectures are told to the wrapped algorithm (and
-can become the incumbent); rejected ones are forgotten by it.
+can become the incumbent); rejected ones are forgotten by it. :func:`full_fidelity` is the same
+searcher with every candidate trained to ``E_max``.
 
-Budget accounting (simulated seconds; ``full = full_time[row]``, the time to ``E_max``):
+Budget accounting (simulated seconds; ``full = full_time[row]``, the time to ``E_max``): an
+event training from epoch ``start`` (0: from scratch) to ``epoch`` costs
+``full * (epoch - start) / E_max``. Under LCE, partial training costs ``full * e_few / E_max``;
+continuing a promoted candidate ``full * (E_max - e_few) / E_max`` with ``resume=True`` (else
+``full``); while the history holds fewer than ``num_full_init`` architectures, candidates are
+trained to ``E_max`` directly (as LcSVR needs fully trained curves). Every training event is
+one entry of the trajectory, so regret vs simulated time is exact up to the event in progress
+when the budget runs out (cut it with :func:`jaxnas.search.base.at_budgets`).
 
-* partial training to ``e_few``: ``full * e_few / E_max``;
-* continuing a promoted candidate: ``full * (E_max - e_few) / E_max`` with ``resume=True``
-  (the default: training continues from the partial run), ``full`` with ``resume=False``;
-* while the history holds fewer than ``num_full_init`` architectures, candidates are trained
-  to ``E_max`` directly (one event of cost ``full``), as LcSVR needs fully trained curves.
+Under LCE the wrapped algorithm's ``ask`` / ``tell`` are called ``jit(vmap(...))`` over all
+runs, and the partial curves of every run's candidates are extrapolated in **one** batched call
+(one vmapped NUTS fit for the WPM). Rows a run already rejected are not trained again: when the
+algorithm proposes one (or a row twice in a round), a random row that run has not tried yet is
+trained instead (drawn with :func:`host_rng` of the run's key), so a model-based searcher whose
+proposals are all rejected cannot stall.
 
-Every training event (partial or to completion) is one entry of the run's trajectory, with its
-cost, cumulative cost and the incumbent after it, so regret vs simulated time is exact up to the
-event in progress when the budget runs out (cut it with :func:`at_budgets`).
-
-Seeds run in lockstep on the host: each round the wrapped algorithm's ``ask`` / ``tell`` are
-called ``jit(vmap(...))`` over all seeds, and the partial curves of every seed's candidates are
-extrapolated in **one** batched call (one vmapped NUTS fit for the WPM). Rows a run already
-rejected are not trained again: when the algorithm proposes one (or a row twice in a round), a
-uniformly random row that run has not tried yet is trained instead, so a model-based searcher
-whose proposals are all rejected cannot stall.
-
-Benchmarks are finite candidate sets with a fixed curve per row (:class:`CurveProblem`): the
-real NB-NLP curves, or one noisy draw per row of an x11 surrogate. Rows without a neighbour
-table get the ``k`` nearest rows of the encoding table as their neighbourhood
-(:func:`knn_neighbours`), which mutation and local search use.
+Benchmarks are finite candidate sets with a fixed curve per row (:class:`CurveProblem`, e.g.
+from :mod:`jaxnas.benchmarks.curve_sets`): real NB-NLP curves, or one noisy draw per row of an
+x11 surrogate. Rows without a neighbour table get the ``k`` nearest rows of the encoding table as
+their neighbourhood (:func:`jaxnas.search.problem.nearest_neighbours`, ties by row order),
+which mutation and local search use.
 """
 
 from __future__ import annotations
@@ -44,7 +55,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnas.predictors import curves as curves_lib
-from jaxnas.search import base
+from jaxnas.predictors import lcsvr, wpm
+from jaxnas.search import base, registry, results
 from jaxnas.search import problem as P
 
 # Reference settings of NAS-Bench-x11 (REFERENCE.md): E_max, E_few, budget in seconds.
@@ -107,19 +119,6 @@ class CurveProblem(NamedTuple):
         return float(self.curves[:, -1].max())
 
 
-def knn_neighbours(x, k: int) -> np.ndarray:
-    """``int32 [N, k]``: the ``k`` nearest other rows of ``x [N, D]`` (squared Euclidean;
-    Hamming distance for binary encodings), ties broken by row order."""
-    x = np.asarray(x, np.float64)
-    n = x.shape[0]
-    if not 1 <= k < n:
-        raise ValueError(f"k must lie in [1, {n - 1}], got {k}")
-    sq = np.sum(x * x, axis=1)
-    d = sq[:, None] + sq[None, :] - 2.0 * x @ x.T
-    d[np.arange(n), np.arange(n)] = np.inf
-    return np.argsort(d, axis=1, kind="stable")[:, :k].astype(np.int32)
-
-
 def make_curve_problem(
     x,
     curves,
@@ -144,7 +143,8 @@ def make_curve_problem(
       higher_is_better: True for accuracies, False for losses.
       test: optional ``[N]`` test metric at ``E_max``.
       neighbours: optional ``[N, K]`` neighbour table (``-1`` padded); default
-        :func:`knn_neighbours` with ``num_neighbours``.
+        :func:`jaxnas.search.problem.nearest_neighbours` (no key: ties by row order) with
+        ``num_neighbours``.
       bounded: objective already in ``[0, 1]`` (default: ``higher_is_better`` and all values
         in ``[0, 1]``).
     """
@@ -167,13 +167,23 @@ def make_curve_problem(
         bounded = bool(higher_is_better and c.min() >= 0.0 and c.max() <= 1.0)
     test = np.full(n, np.nan) if test is None else np.asarray(test, np.float64)
     if neighbours is None:
-        neighbours = knn_neighbours(x, num_neighbours)
+        neighbours = P.nearest_neighbours(x, num_neighbours)
     prob = P.make(x, obj[:, -1], test, ft, neighbours)
     return CurveProblem(prob, obj, test, epochs, ft, sign, bounded, name, source)
 
 
+def from_curve_set(cs, num_neighbours: int = 10) -> CurveProblem:
+    """The :class:`CurveProblem` of a :class:`jaxnas.benchmarks.curve_sets.CurveSet` (rows'
+    neighbourhoods: the ``num_neighbours`` nearest rows of its encoding table)."""
+    return make_curve_problem(
+        cs.x, cs.curves, [int(e) for e in cs.epochs], cs.full_time,
+        higher_is_better=cs.higher_is_better, test=cs.test, num_neighbours=num_neighbours,
+        name=cs.name, source=cs.source,
+    )  # fmt: skip
+
+
 # ----------------------------------------------------------------------------------------------
-# Exact cost accounting and per-run event logs.
+# The multi-fidelity searcher protocol and its runner.
 
 
 def training_cost(full_time, epoch_from, epoch_to, e_max: int, resume: bool = True):
@@ -181,6 +191,68 @@ def training_cost(full_time, epoch_from, epoch_to, e_max: int, resume: bool = Tr
     ``full * (to - from) / E_max`` when resuming, ``full * to / E_max`` when restarting."""
     start = epoch_from if resume else 0
     return np.asarray(full_time, np.float64) * (epoch_to - start) / e_max
+
+
+def host_rng(key: jax.Array, tag: int) -> np.random.Generator:
+    """A NumPy generator for host-side draws (rows, BOHB samples), derived from the PRNG key of
+    a run: ``default_rng`` seeded with the raw bits of ``fold_in(key, tag)``."""
+    bits = np.asarray(jax.random.key_data(jax.random.fold_in(key, tag))).ravel()
+    return np.random.default_rng([int(b) for b in bits])
+
+
+class Events(NamedTuple):
+    """Training events asked for in one step, ``[R, M]`` (runs x slots).
+
+    Attributes:
+      row: candidate rows.
+      start: epoch the training starts from (0: from scratch); the event costs
+        ``full_time[row] * (epoch - start) / E_max``.
+      epoch: epoch trained to (a curve point); only events at ``E_max`` can become the
+        incumbent.
+      mask: which slots are events (a run with no event in a step is idle or finished).
+    """
+
+    row: np.ndarray
+    start: np.ndarray
+    epoch: np.ndarray
+    mask: np.ndarray
+
+
+def make_events(per_run: Sequence[Sequence[tuple[int, int, int]]]) -> Events:
+    """:class:`Events` from per-run lists of ``(row, start, epoch)`` (padded with masked
+    slots)."""
+    m = max([len(e) for e in per_run] + [1])
+    out = np.zeros((3, len(per_run), m), np.int64)
+    mask = np.zeros((len(per_run), m), bool)
+    for s, evs in enumerate(per_run):
+        for j, ev in enumerate(evs):
+            out[:, s, j] = ev
+            mask[s, j] = True
+    return Events(out[0], out[1], out[2], mask)
+
+
+class MultiFidelitySearcher(NamedTuple):
+    """A searcher that chooses how long each candidate is trained (host side, runs in
+    lockstep). Three functions over an explicit host state::
+
+        state = searcher.init(keys, cp)                 # keys [R]: one PRNG key per run
+        events, state = searcher.ask(state, cp, active)  # active [R]: run below its budget
+        state = searcher.tell(state, cp, events, values) # values [R, M]: objective at epoch
+
+    ``ask`` returns the training events of one step (:class:`Events`); a step with no event
+    ends the search. A run's budget is checked by the searcher through ``active`` (the LCE
+    wrapper finishes a round it started; Hyperband stops at the first event over budget). The
+    state is host data and may be updated in place. :func:`run` drives any of them:
+    :func:`lce` (a single-fidelity :class:`~jaxnas.search.base.Searcher` wrapped with
+    learning-curve extrapolation), :func:`full_fidelity` (the same searcher, every candidate
+    trained to ``E_max``), :func:`jaxnas.search.hyperband.hyperband` and
+    :func:`jaxnas.search.hyperband.bohb`.
+    """
+
+    init: Callable
+    ask: Callable
+    tell: Callable
+    name: str = ""
 
 
 @dataclasses.dataclass
@@ -191,86 +263,110 @@ class EventLog:
     epoch: list = dataclasses.field(default_factory=list)
     cost: list = dataclasses.field(default_factory=list)
     value: list = dataclasses.field(default_factory=list)
-    full: list = dataclasses.field(default_factory=list)
 
-    def add(self, index: int, epoch: int, cost: float, value: float, full: bool) -> None:
+    def add(self, index: int, epoch: int, cost: float, value: float) -> None:
         self.index.append(int(index))
         self.epoch.append(int(epoch))
         self.cost.append(float(cost))
         self.value.append(float(value))
-        self.full.append(bool(full))
 
     @property
     def spent(self) -> float:
         return float(np.sum(self.cost)) if self.cost else 0.0
 
-    def trajectory(self, cp: CurveProblem) -> dict[str, np.ndarray]:
-        """Arrays ``[Q]`` over events: ``index``, ``epoch``, ``cost``, ``cum_cost``, ``value``
-        (objective at the event's epoch), ``full`` and the incumbent after each event
-        (``best_y`` objective, ``best_test`` metric units, ``best_index``); only events at
-        ``E_max`` can become the incumbent."""
-        idx = np.asarray(self.index, np.int64)
-        val = np.asarray(self.value, np.float64)
-        full = np.asarray(self.full, bool)
-        by = np.full(len(idx), -np.inf)
-        bt = np.full(len(idx), np.nan)
-        bi = np.full(len(idx), -1, np.int64)
-        cur = (-np.inf, np.nan, -1)
-        for q in range(len(idx)):
-            if full[q] and val[q] > cur[0]:
-                cur = (val[q], cp.test[idx[q]], idx[q])
-            by[q], bt[q], bi[q] = cur
-        cost = np.asarray(self.cost, np.float64)
-        return {
-            "index": idx,
-            "epoch": np.asarray(self.epoch, np.int64),
-            "cost": cost,
-            "cum_cost": np.cumsum(cost),
-            "value": val,
-            "full": full,
-            "best_y": by,
-            "best_test": bt,
-            "best_index": bi,
-        }
+
+def run(
+    searcher: MultiFidelitySearcher,
+    cp: CurveProblem,
+    keys: jax.Array,
+    budget: float,
+    max_steps: int = 10_000_000,
+) -> base.Trajectory:
+    """Runs ``searcher`` for every key until each run has spent ``budget`` simulated seconds.
+
+    Args:
+      searcher: the multi-fidelity algorithm.
+      cp: the candidate set with curves.
+      keys: ``[R]`` PRNG keys, one per run (:func:`jaxnas.search.base.seed_keys`).
+      budget: simulated seconds per run.
+      max_steps: safety stop on ``ask`` calls.
+
+    Returns:
+      A :class:`~jaxnas.search.base.Trajectory` ``[R, Q]`` over training events (see
+      :func:`stack`), with ``fidelity`` the epoch of each event.
+    """
+    if budget <= 0:
+        raise ValueError("budget must be positive")
+    keys = jnp.asarray(keys)
+    logs = [EventLog() for _ in range(keys.shape[0])]
+    state = searcher.init(keys, cp)
+    pos = {e: i for i, e in enumerate(cp.epochs)}
+    for _ in range(max_steps):
+        active = np.array([lg.spent < budget for lg in logs])
+        ev, state = searcher.ask(state, cp, active)
+        if not np.any(ev.mask):
+            break
+        values = np.zeros(ev.row.shape, np.float64)
+        for s, j in zip(*np.nonzero(ev.mask), strict=True):
+            row, e = int(ev.row[s, j]), int(ev.epoch[s, j])
+            if e not in pos:
+                raise ValueError(f"{searcher.name}: epoch {e} is not a curve point {cp.epochs}")
+            values[s, j] = cp.curves[row, pos[e]]
+            cost = training_cost(cp.full_time[row], int(ev.start[s, j]), e, cp.e_max)
+            logs[s].add(row, e, cost, values[s, j])
+        state = searcher.tell(state, cp, ev, values)
+    return stack(logs, cp)
 
 
-def stack(trajs: Sequence[dict[str, np.ndarray]]) -> base.Trajectory:
-    """Per-run event trajectories -> one padded :class:`~jaxnas.search.base.Trajectory`
-    ``[R, Q]`` (shorter runs repeat their last event at zero cost), for
-    :func:`~jaxnas.search.base.at_budgets` and :func:`to_rows`."""
-    q = max(len(t["cost"]) for t in trajs)
+def stack(logs: Sequence[EventLog], cp: CurveProblem) -> base.Trajectory:
+    """Per-run event logs -> one padded :class:`~jaxnas.search.base.Trajectory` ``[R, Q]``:
+    ``y`` the objective at the event's epoch, ``fidelity`` that epoch, ``test`` the row's test
+    value for events at ``E_max`` (NaN otherwise), the incumbent over events at ``E_max`` only;
+    shorter runs repeat their last event at zero cost (``fidelity`` 0 on padding)."""
+    q = max(len(lg.cost) for lg in logs)
     if q == 0:
         raise ValueError("every run is empty")
+    cols = {k: [] for k in ("index", "y", "test", "cost", "best_y", "best_test", "best_index",
+                            "cum_cost", "fidelity")}  # fmt: skip
+    for lg in logs:
+        n = len(lg.cost)
+        idx = np.asarray(lg.index, np.int64)
+        val = np.asarray(lg.value, np.float64)
+        ep = np.asarray(lg.epoch, np.int64)
+        full = ep == cp.e_max
+        by = np.full(n, -np.inf)
+        bt = np.full(n, np.nan)
+        bi = np.full(n, -1, np.int64)
+        cur = (-np.inf, np.nan, -1)
+        for i in range(n):
+            if full[i] and val[i] > cur[0]:
+                cur = (val[i], cp.test[idx[i]], idx[i])
+            by[i], bt[i], bi[i] = cur
+        cost = np.asarray(lg.cost, np.float64)
+        test = np.where(full, cp.test[idx] if n else np.zeros(0), np.nan)
 
-    def pad(a, fill):
-        a = np.asarray(a)
-        if len(a) == q:
-            return a
-        last = a[-1] if len(a) else fill
-        return np.concatenate([a, np.full(q - len(a), last, a.dtype)])
+        def pad(a, fill, last=True):
+            if len(a) == q:
+                return a
+            f = a[-1] if (last and len(a)) else fill
+            return np.concatenate([a, np.full(q - len(a), f, a.dtype)])
 
-    cols = {}
-    for k, fill in (("index", -1), ("value", -np.inf), ("best_y", -np.inf), ("best_test", np.nan)):
-        cols[k] = np.stack([pad(t[k], fill) for t in trajs])
-    cols["best_index"] = np.stack([pad(t["best_index"], -1) for t in trajs])
-    cols["cum_cost"] = np.stack([pad(t["cum_cost"], 0.0) for t in trajs])
-    cost = np.stack([np.concatenate([t["cost"], np.zeros(q - len(t["cost"]))]) for t in trajs])
-    return base.Trajectory(
-        cols["index"],
-        cols["value"],
-        np.full_like(cols["value"], np.nan),
-        cost,
-        cols["best_y"],
-        cols["best_test"],
-        cols["best_index"],
-        cols["cum_cost"],
-    )
+        cols["index"].append(pad(idx, -1))
+        cols["y"].append(pad(val, -np.inf))
+        cols["test"].append(pad(test, np.nan))
+        cols["cost"].append(pad(cost, 0.0, last=False))
+        cols["best_y"].append(pad(by, -np.inf))
+        cols["best_test"].append(pad(bt, np.nan))
+        cols["best_index"].append(pad(bi, -1))
+        cols["cum_cost"].append(pad(np.cumsum(cost), 0.0))
+        cols["fidelity"].append(pad(ep, 0, last=False))
+    return base.Trajectory(**{k: np.stack(v) for k, v in cols.items()})
 
 
-def at_budgets(trajs: Sequence[dict[str, np.ndarray]], budgets) -> dict[str, np.ndarray]:
-    """Incumbent objective / test value ``[R, G]`` at each budget (seconds), see
-    :func:`jaxnas.search.base.at_budgets`."""
-    return base.at_budgets(stack(trajs), budgets)
+def num_events(traj: base.Trajectory) -> np.ndarray:
+    """``int [R]`` training events of each run of a :func:`run` trajectory (padding
+    excluded)."""
+    return np.sum(np.asarray(traj.fidelity) > 0, axis=-1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -323,15 +419,13 @@ def oracle_extrapolator(cp: CurveProblem) -> Extrapolator:
     return Extrapolator("oracle", predict)
 
 
-def lcsvr_extrapolator(config=None, refit_every: int = 5, seed: int = 0) -> Extrapolator:
+def lcsvr_extrapolator(config=None, refit_every: int = 5) -> Extrapolator:
     """LcSVR trained per run on its fully trained curves (prefix -> value at the target),
-    refitted once the run's history has grown by ``refit_every`` since the last fit."""
-    from jaxnas.predictors import lcsvr
-
+    refitted once the run's history has grown by ``refit_every`` since the last fit (with the
+    round's key folded with the run's slot)."""
     config = lcsvr.fast_config() if config is None else config
 
     def predict(key, b, cache):
-        del key
         n = b.partial.shape[1]
         t = list(b.all_epochs).index(b.target_epoch)
         out = np.empty(len(b.rows))
@@ -344,11 +438,12 @@ def lcsvr_extrapolator(config=None, refit_every: int = 5, seed: int = 0) -> Extr
                 )
             fitted = cache.get(int(g))
             if fitted is None or len(hist) - fitted[0] >= refit_every:
-                model = lcsvr.fit_lcsvr(hist[:, :n], hist[:, t], config=config, seed=seed)
+                k = jax.random.fold_in(key, int(g))
+                model = lcsvr.fit(k, hist[:, :n], hist[:, t], config=config)
                 fitted = (len(hist), model)
                 cache[int(g)] = fitted
             sel = b.group == g
-            out[sel] = lcsvr.predict_lcsvr(fitted[1], b.partial[sel])
+            out[sel] = lcsvr.predict(fitted[1], b.partial[sel])
         return out, cache
 
     return Extrapolator("svr", predict)
@@ -359,8 +454,6 @@ def wpm_extrapolator(config=None, min_batch: int = 16) -> Extrapolator:
     ``[0, 1]`` (identity for bounded curves; otherwise a loss transform per run, fitted on that
     run's fully trained curves); the batch is padded (by repeating curves) to the next power of
     two, at least ``min_batch``, so the fit compiles for few shapes."""
-    from jaxnas.predictors import wpm
-
     config = wpm.fast_config() if config is None else config
 
     def predict(key, b, cache):
@@ -388,13 +481,38 @@ def wpm_extrapolator(config=None, min_batch: int = 16) -> Extrapolator:
     return Extrapolator("wpm", predict)
 
 
+EXTRAPOLATORS = ("none", "last_value", "svr", "wpm")
+
+
+def make_extrapolator(name: str, config=None) -> Extrapolator | None:
+    """An extrapolator by name (``'none'``: None, the plain searcher), with settings from a
+    mapping (dict or ConfigDict): ``'svr'`` -- ``n_iter``, ``cv``, ... of
+    :class:`~jaxnas.predictors.lcsvr.LcSVRConfig` (reference defaults) and ``refit_every``;
+    ``'wpm'`` -- ``preset`` (:func:`jaxnas.predictors.wpm.preset`, default ``'fast'``) and
+    :class:`~jaxnas.predictors.wpm.WPMConfig` field overrides, ``min_batch``."""
+    kw = dict(config.to_dict() if hasattr(config, "to_dict") else (config or {}))
+    if name == "none":
+        return None
+    if name == "last_value":
+        return last_value_extrapolator()
+    if name == "svr":
+        refit = kw.pop("refit_every", 5)
+        return lcsvr_extrapolator(dataclasses.replace(lcsvr.reference_config(), **kw), refit)
+    if name == "wpm":
+        min_batch = kw.pop("min_batch", 16)
+        w = wpm.preset(kw.pop("preset", "fast"), **{k: tuple(v) if isinstance(v, list) else v
+                                                    for k, v in kw.items()})  # fmt: skip
+        return wpm_extrapolator(w, min_batch)
+    raise ValueError(f"unknown extrapolator {name!r}; choose from {EXTRAPOLATORS}")
+
+
 # ----------------------------------------------------------------------------------------------
 # The LCE wrapper.
 
 
 @dataclasses.dataclass(frozen=True)
 class LCEConfig:
-    """Settings of :func:`run_lce`.
+    """Settings of :func:`lce`.
 
     Attributes:
       e_few: epochs of the partial training (a curve point of the benchmark).
@@ -427,6 +545,7 @@ def reference_config(benchmark: str, **overrides) -> LCEConfig:
 
 _fold_in = jax.vmap(jax.random.fold_in, in_axes=(0, None))
 _split_first = jax.vmap(lambda k: jax.random.split(k)[0])
+_split_second = jax.vmap(lambda k: jax.random.split(k)[1])
 
 
 @functools.lru_cache(maxsize=32)
@@ -444,144 +563,243 @@ def _vmapped(searcher: base.Searcher, max_history: int):
     return init, ask, tell
 
 
-def run_lce(
+@dataclasses.dataclass
+class LCEState:
+    """Host state of :func:`lce` (updated in place).
+
+    Attributes:
+      inner: the wrapped searcher's state (leading axis: runs).
+      k_run: ``[R]`` per-run keys of the rounds; k_extra: the extrapolator's key.
+      round: the round in progress; promoting: whether its promotions are pending.
+      cand: ``int [R, M]`` candidates of the round; y: their objective at ``E_max`` (0 if not
+        trained to completion); direct / promote: ``bool [R, M]`` trained to ``E_max`` at once
+        / promoted (including direct); active: ``bool [R]`` runs taking part in the round.
+      hist_rows: per run, its fully trained rows in order; tried / rejected: rows per run.
+      rngs: per run, the host generator of replacement rows (:func:`host_rng`).
+      cache: the extrapolator's cache.
+    """
+
+    inner: object
+    k_run: jax.Array
+    k_extra: jax.Array
+    rngs: list
+    hist_rows: list
+    tried: list
+    rejected: list
+    cache: dict
+    round: int = 0
+    promoting: bool = False
+    cand: np.ndarray | None = None
+    y: np.ndarray | None = None
+    direct: np.ndarray | None = None
+    promote: np.ndarray | None = None
+    active: np.ndarray | None = None
+
+
+def lce(
     searcher: base.Searcher,
-    cp: CurveProblem,
-    seeds: Sequence[int],
-    budget: float,
-    config: LCEConfig,
     extrapolator: Extrapolator | None,
-    *,
-    return_state: bool = False,
-):
-    """Runs ``searcher`` wrapped with LCE for each seed until ``budget`` seconds are spent.
+    config: LCEConfig,
+) -> MultiFidelitySearcher:
+    """Wraps a single-fidelity searcher with learning-curve extrapolation (x11's Algorithm 2).
+
+    Each round the wrapped algorithm's ``ask`` is called ``config.asks_per_round`` times
+    (``jit(vmap)`` over runs); every candidate is trained to ``e_few`` epochs (or to ``E_max``
+    directly while the run has fewer than ``num_full_init`` fully trained rows), the partial
+    curves of all runs are extrapolated in one call, and the candidates whose prediction beats
+    the ``100 - top_n`` percentile of the run's fully trained values are trained to ``E_max``
+    and told to the wrapped algorithm (the others are forgotten by it and never trained again:
+    a rejected or repeated proposal is replaced by a random row the run has not tried, drawn
+    with :func:`host_rng` of the run's key). A round, once started, is finished even if it
+    overruns the budget.
 
     Args:
       searcher: the single-fidelity algorithm (its ``ask`` / ``tell`` unchanged).
-      cp: the candidate set with curves.
-      seeds: integer seeds (run in lockstep; keys as :func:`jaxnas.search.base.seed_keys`).
-      budget: simulated seconds per run.
+      extrapolator: the curve extrapolator, or None: every candidate trained to ``E_max`` in
+        one event (:func:`full_fidelity`; same loop and key schedule).
       config: settings.
-      extrapolator: the curve extrapolator, or None for the plain single-fidelity algorithm
-        (every candidate trained to ``E_max`` in one event; same loop and key schedule).
 
-      return_state: also return the wrapped algorithm's final state (leading axis: seeds).
-
-    Returns:
-      One :meth:`EventLog.trajectory` per seed (and the final state if ``return_state``).
+    Keys: run ``s`` with key ``k`` initialises the wrapped searcher with ``split(k)[0]`` and
+    asks round ``r`` with ``split(fold_in(split(k)[1], r))[0]`` (ask ``j > 0`` folds in ``j``),
+    as :func:`jaxnas.search.base.run` does for ``asks_per_round = 1``; the extrapolator gets
+    ``fold_in(fold_in(keys[0], 99_991), r)``.
     """
-    target = cp.e_max if config.target_epoch is None else int(config.target_epoch)
-    t_idx = cp.epoch_index(target)
-    n_few = cp.epoch_index(config.e_few) + 1
-    if config.e_few >= target:
-        raise ValueError(f"e_few={config.e_few} must be below the target epoch {target}")
     if not 0 < config.top_n <= 100:
         raise ValueError(f"top_n is a percentage in (0, 100], got {config.top_n}")
-    if budget <= 0:
-        raise ValueError("budget must be positive")
-    seeds = list(seeds)
-    init, ask, tell = _vmapped(searcher, config.max_history)
-    keys = base.seed_keys(seeds)
-    k_init = _split_first(keys)
-    k_run = jax.vmap(lambda k: jax.random.split(k)[1])(keys)
-    state = init(k_init, cp.problem)
-    logs = [EventLog() for _ in seeds]
-    hist_rows: list[list[int]] = [[] for _ in seeds]
-    tried: list[set[int]] = [set() for _ in seeds]
-    rejected: list[set[int]] = [set() for _ in seeds]
-    rngs = [np.random.default_rng([int(s), 7]) for s in seeds]
-    cache: dict = {}
-    k_extra = jax.random.fold_in(jax.random.key(int(seeds[0]) if seeds else 0), 99_991)
-    n = cp.size
+    init_v, ask_v, tell_v = _vmapped(searcher, config.max_history)
 
-    def fresh(s: int, taken: set[int]) -> int:
-        free = np.setdiff1d(np.arange(n), np.fromiter(tried[s] | taken, np.int64))
-        return int(rngs[s].choice(free)) if len(free) else int(rngs[s].integers(n))
+    def target_of(cp: CurveProblem) -> int:
+        target = cp.e_max if config.target_epoch is None else int(config.target_epoch)
+        if extrapolator is None:
+            return target
+        cp.epoch_index(target)
+        cp.epoch_index(config.e_few)
+        if config.e_few >= target:
+            raise ValueError(f"e_few={config.e_few} must be below the target epoch {target}")
+        return target
 
-    for r in range(config.max_rounds):
-        active = np.array([lg.spent < budget for lg in logs])
-        if not active.any():
-            break
-        k_round = _split_first(_fold_in(k_run, r))
+    def init(keys, cp: CurveProblem) -> LCEState:
+        target_of(cp)
+        r = keys.shape[0]
+        return LCEState(
+            inner=init_v(_split_first(keys), cp.problem),
+            k_run=_split_second(keys),
+            k_extra=jax.random.fold_in(keys[0], 99_991),
+            rngs=[host_rng(k, 7) for k in keys],
+            hist_rows=[[] for _ in range(r)],
+            tried=[set() for _ in range(r)],
+            rejected=[set() for _ in range(r)],
+            cache={},
+        )
+
+    def fresh(st: LCEState, s: int, taken: set[int], n: int) -> int:
+        free = np.setdiff1d(np.arange(n), np.fromiter(st.tried[s] | taken, np.int64))
+        rng = st.rngs[s]
+        return int(rng.choice(free)) if len(free) else int(rng.integers(n))
+
+    def ask(st: LCEState, cp: CurveProblem, active):
+        r_runs = len(st.hist_rows)
+        if st.promoting:  # the round's promotions: continue training to E_max
+            start = config.e_few if config.resume else 0
+            todo = st.promote & ~st.direct & st.active[:, None]
+            evs = [[(int(st.cand[s, j]), start, cp.e_max) for j in np.flatnonzero(todo[s])]
+                   for s in range(r_runs)]  # fmt: skip
+            return make_events(evs), st
+        active = np.asarray(active, bool)
+        if st.round >= config.max_rounds or not active.any():
+            return make_events([[] for _ in range(r_runs)]), st
+        k_round = _split_first(_fold_in(st.k_run, st.round))
         cands = []
         for j in range(config.asks_per_round):
             kj = k_round if j == 0 else _fold_in(k_round, j)
-            idx, state = ask(state, cp.problem, kj, jnp.int32(r))
+            idx, st.inner = ask_v(st.inner, cp.problem, kj, jnp.int32(st.round))
             cands.append(np.asarray(idx))
         cand = np.concatenate(cands, axis=1).astype(np.int64)  # [R, M]
         m = cand.shape[1]
-        y = np.zeros(cand.shape, np.float32)
-        direct = np.zeros_like(cand, bool)
-        promote = np.zeros_like(cand, bool)
-        part = []  # (s, j) needing extrapolation
+        st.direct = np.zeros_like(cand, bool)
+        evs = [[] for _ in range(r_runs)]
         for s in np.flatnonzero(active):
             taken: set[int] = set()
             for j in range(m):
-                if cand[s, j] in rejected[s] or cand[s, j] in taken:
-                    cand[s, j] = fresh(s, taken)
+                if cand[s, j] in st.rejected[s] or cand[s, j] in taken:
+                    cand[s, j] = fresh(st, s, taken, cp.size)
                 row = int(cand[s, j])
                 taken.add(row)
-                tried[s].add(row)
-                if extrapolator is None or len(hist_rows[s]) < config.num_full_init:
+                st.tried[s].add(row)
+                if extrapolator is None or len(st.hist_rows[s]) < config.num_full_init:
                     # Trained to E_max at once; its curve is known to this round's extrapolation.
-                    direct[s, j] = promote[s, j] = True
-                    c = training_cost(cp.full_time[row], 0, cp.e_max, cp.e_max)
-                    logs[s].add(row, cp.e_max, c, cp.curves[row, -1], True)
-                    hist_rows[s].append(row)
-                    y[s, j] = cp.curves[row, -1]
+                    st.direct[s, j] = True
+                    st.hist_rows[s].append(row)
+                    evs[s].append((row, 0, cp.e_max))
                 else:
-                    c = training_cost(cp.full_time[row], 0, config.e_few, cp.e_max)
-                    logs[s].add(row, config.e_few, c, cp.curves[row, n_few - 1], False)
+                    evs[s].append((row, 0, config.e_few))
+        st.cand, st.active = cand, active
+        st.y = np.zeros(cand.shape, np.float32)
+        st.promote = st.direct.copy()
+        return make_events(evs), st
+
+    def tell(st: LCEState, cp: CurveProblem, events: Events, values) -> LCEState:
+        del events, values  # the searcher reads the curve points it trained from ``cp``
+        if st.promoting:
+            todo = st.promote & ~st.direct & st.active[:, None]
+            for s, j in zip(*np.nonzero(todo), strict=True):  # runs, then slots, in order
+                st.hist_rows[s].append(int(st.cand[s, j]))
+                st.y[s, j] = cp.curves[st.cand[s, j], -1]
+            st.promoting = False
+            return _finish_round(st, cp)
+        # Direct trainings; partial ones go to the extrapolator.
+        part = []
+        for s in np.flatnonzero(st.active):
+            for j in range(st.cand.shape[1]):
+                if st.direct[s, j]:
+                    st.y[s, j] = cp.curves[st.cand[s, j], -1]
+                else:
                     part.append((s, j))
         if part:
-            ss = np.array([p[0] for p in part])
-            rows = cand[ss, [p[1] for p in part]]
-            histories = [cp.curves[np.asarray(h, np.int64)] for h in hist_rows]
-            batch = ExtrapolationBatch(
-                cp.curves[rows, :n_few],
-                np.asarray(cp.epochs[:n_few]),
-                target,
-                ss,
-                rows,
-                histories,
-                np.asarray(cp.epochs),
-                cp.bounded,
-            )
-            pred, cache = extrapolator.predict(jax.random.fold_in(k_extra, r), batch, cache)
-            pred = np.asarray(pred, np.float64)
-            if pred.shape != rows.shape:
-                raise ValueError(f"{extrapolator.name} returned {pred.shape}, not {rows.shape}")
-            for (s, j), p in zip(part, pred, strict=True):
-                thr = np.percentile(histories[s][:, t_idx], 100.0 - config.top_n)
-                if p > thr:
-                    promote[s, j] = True
-                else:
-                    rejected[s].add(int(cand[s, j]))
-        for s in np.flatnonzero(active):
-            for j in np.flatnonzero(promote[s] & ~direct[s]):
-                row = int(cand[s, j])
-                c = training_cost(
-                    cp.full_time[row], config.e_few, cp.e_max, cp.e_max, config.resume
-                )
-                logs[s].add(row, cp.e_max, c, cp.curves[row, -1], True)
-                hist_rows[s].append(row)
-                y[s, j] = cp.curves[row, -1]
-        tmask = promote & active[:, None]
-        for j in range(m):
+            _extrapolate(st, cp, part)
+        if np.any(st.promote & ~st.direct & st.active[:, None]):
+            st.promoting = True
+            return st
+        return _finish_round(st, cp)
+
+    def _extrapolate(st: LCEState, cp: CurveProblem, part) -> None:
+        target = target_of(cp)
+        t_idx = cp.epoch_index(target)
+        n_few = cp.epoch_index(config.e_few) + 1
+        ss = np.array([p[0] for p in part])
+        rows = st.cand[ss, [p[1] for p in part]]
+        histories = [cp.curves[np.asarray(h, np.int64)] for h in st.hist_rows]
+        batch = ExtrapolationBatch(
+            cp.curves[rows, :n_few],
+            np.asarray(cp.epochs[:n_few]),
+            target,
+            ss,
+            rows,
+            histories,
+            np.asarray(cp.epochs),
+            cp.bounded,
+        )
+        key = jax.random.fold_in(st.k_extra, st.round)
+        pred, st.cache = extrapolator.predict(key, batch, st.cache)
+        pred = np.asarray(pred, np.float64)
+        if pred.shape != rows.shape:
+            raise ValueError(f"{extrapolator.name} returned {pred.shape}, not {rows.shape}")
+        for (s, j), p in zip(part, pred, strict=True):
+            thr = np.percentile(histories[s][:, t_idx], 100.0 - config.top_n)
+            if p > thr:
+                st.promote[s, j] = True
+            else:
+                st.rejected[s].add(int(st.cand[s, j]))
+
+    def _finish_round(st: LCEState, cp: CurveProblem) -> LCEState:
+        tmask = st.promote & st.active[:, None]
+        for j in range(st.cand.shape[1]):
             if tmask[:, j].any():
-                state = tell(
-                    state,
+                st.inner = tell_v(
+                    st.inner,
                     cp.problem,
-                    jnp.asarray(cand[:, j : j + 1], jnp.int32),
-                    jnp.asarray(y[:, j : j + 1]),
+                    jnp.asarray(st.cand[:, j : j + 1], jnp.int32),
+                    jnp.asarray(st.y[:, j : j + 1]),
                     jnp.asarray(tmask[:, j]),
                 )
-    trajs = [lg.trajectory(cp) for lg in logs]
-    return (trajs, state) if return_state else trajs
+        st.round += 1
+        return st
+
+    name = "full_fidelity" if extrapolator is None else f"lce_{extrapolator.name}"
+    return MultiFidelitySearcher(init, ask, tell, name)
+
+
+@registry.register("lce")
+def lce_from_config(
+    searcher: str,
+    e_few: int,
+    searcher_config=None,
+    extrapolator: str = "wpm",
+    extrapolator_config=None,
+    target_epoch: int | None = None,
+    top_n: float = 30.0,
+    num_full_init: int = 10,
+    asks_per_round: int = 1,
+    max_history: int = 200,
+    resume: bool = True,
+) -> MultiFidelitySearcher:
+    """``make_searcher('lce', config)``: the registered ``searcher`` (built from
+    ``searcher_config``) wrapped by :func:`lce` with the extrapolator ``extrapolator``
+    (:func:`make_extrapolator`) and :class:`LCEConfig` fields as keyword arguments. (Each call
+    builds a new wrapped searcher, compiled anew; wrap one object with :func:`lce` to share.)"""
+    inner = registry.make_searcher(searcher, searcher_config)
+    cfg = LCEConfig(e_few, target_epoch, top_n, num_full_init, asks_per_round, max_history, resume)
+    return lce(inner, make_extrapolator(extrapolator, extrapolator_config), cfg)
+
+
+def full_fidelity(searcher: base.Searcher, max_history: int = 200) -> MultiFidelitySearcher:
+    """The single-fidelity searcher in the multi-fidelity loop: one candidate per round,
+    trained to ``E_max`` (the same queries and keys as :func:`jaxnas.search.base.run`)."""
+    return lce(searcher, None, LCEConfig(e_few=0, max_history=max_history))
 
 
 def to_rows(
-    trajs: Sequence[dict[str, np.ndarray]],
+    traj: base.Trajectory,
     cp: CurveProblem,
     *,
     algorithm: str,
@@ -589,41 +807,30 @@ def to_rows(
     budget: float,
     config: dict | None = None,
 ) -> list[dict]:
-    """Results rows in :func:`jaxnas.search.results.run_rows`' format (metric units;
-    ``trajectory`` over training events, padded within the group), plus per-run counts of
-    partial and full trainings and the final regret at ``budget`` (objective units)."""
-    traj = stack(trajs)
+    """Results rows of a :func:`run` trajectory: :func:`jaxnas.search.results.run_rows`' schema
+    (metric units; ``trajectory`` over training events, padded within the group; ``queried``
+    and ``num_queries`` without the padding) with the final values taken at ``budget``, plus
+    per-run counts of partial and full trainings, the final regret (objective units), the
+    budget and the sign."""
     at = base.at_budgets(traj, [budget])
-    rows = []
-    for r, seed in enumerate(seeds):
-        t = trajs[r]
-        by = cp.sign * np.asarray(traj.best_y[r])
+    rows = results.run_rows(
+        traj, algorithm=algorithm, encoding="none", benchmark=cp.name, seeds=seeds,
+        config=config, source=cp.source, optimum=cp.sign * cp.optimum, sign=cp.sign,
+    )  # fmt: skip
+    fid, idx = np.asarray(traj.fidelity), np.asarray(traj.index)
+    for r, row in enumerate(rows):
+        q = int(np.sum(fid[r] > 0))
         final = at["best_y"][r, 0]
-        rows.append(
-            {
-                "algorithm": algorithm,
-                "encoding": "none",
-                "benchmark": cp.name,
-                "seed": int(seed),
-                "num_queries": int(len(t["cost"])),
-                "num_full": int(t["full"].sum()),
-                "num_partial": int((~t["full"]).sum()),
-                "budget": float(budget),
-                "total_cost": float(t["cum_cost"][-1]) if len(t["cost"]) else 0.0,
-                "final_valid": _clean(cp.sign * final),
-                "final_test": _clean(at["best_test"][r, 0]),
-                "final_regret": _clean(cp.optimum - final),
-                "optimum_valid": cp.sign * cp.optimum,
-                "sign": cp.sign,
-                "trajectory": {
-                    "best_valid": [_clean(v) for v in by],
-                    "best_test": [_clean(v) for v in np.asarray(traj.best_test[r])],
-                    "cum_cost": [float(v) for v in np.asarray(traj.cum_cost[r])],
-                },
-                "queried": [int(i) for i in t["index"]],
-                "config": dict(config or {}),
-                "source": cp.source,
-            }
+        row.update(
+            num_queries=q,
+            num_full=int(np.sum(fid[r] == cp.e_max)),
+            num_partial=int(np.sum((fid[r] > 0) & (fid[r] < cp.e_max))),
+            budget=float(budget),
+            final_valid=_clean(cp.sign * final),
+            final_test=_clean(at["best_test"][r, 0]),
+            final_regret=_clean(cp.optimum - final),
+            sign=cp.sign,
+            queried=[int(i) for i in idx[r, :q]],
         )
     return rows
 
@@ -636,18 +843,28 @@ def _clean(v):
 __all__ = [
     "REFERENCE_SETTINGS",
     "CurveProblem",
+    "EXTRAPOLATORS",
     "EventLog",
+    "Events",
     "ExtrapolationBatch",
     "Extrapolator",
     "LCEConfig",
-    "at_budgets",
-    "knn_neighbours",
+    "LCEState",
+    "MultiFidelitySearcher",
+    "from_curve_set",
+    "full_fidelity",
+    "host_rng",
     "last_value_extrapolator",
+    "lce",
+    "lce_from_config",
     "lcsvr_extrapolator",
     "make_curve_problem",
+    "make_events",
+    "make_extrapolator",
+    "num_events",
     "oracle_extrapolator",
     "reference_config",
-    "run_lce",
+    "run",
     "stack",
     "to_rows",
     "training_cost",

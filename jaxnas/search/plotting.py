@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from jaxnas import io
+
 
 def curves(
     rows: Sequence[dict], metric: str = "regret", x: str = "queries", grid=None
@@ -50,16 +52,22 @@ def curves(
 
 
 def plot(
-    rows: Sequence[dict], out_prefix, metric: str = "regret", x: str = "queries", scale=100.0
+    rows: Sequence[dict],
+    out_prefix,
+    metric: str = "regret",
+    x: str = "queries",
+    scale=100.0,
+    grid=None,
 ) -> list[pathlib.Path]:
     """One panel per benchmark; writes ``<out_prefix>.png`` and ``.svg``. Values are
-    multiplied by ``scale`` (100: accuracies in percent)."""
+    multiplied by ``scale`` (100: accuracies in percent); ``grid``: the budgets of the x axis
+    for ``x='cost'`` (see :func:`curves`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    data = curves(rows, metric, x)
+    data = curves(rows, metric, x, grid)
     benches = sorted({k[0] for k in data})
     fig, axes = plt.subplots(1, len(benches), figsize=(5 * len(benches), 4), squeeze=False)
     for ax, b in zip(axes[0], benches, strict=True):
@@ -87,9 +95,10 @@ def plot(
     fig.tight_layout()
     out_prefix = pathlib.Path(out_prefix)
     out_prefix.parent.mkdir(parents=True, exist_ok=True)
-    paths = [out_prefix.with_suffix(".png"), out_prefix.with_suffix(".svg")]
-    for p in paths:
-        fig.savefig(p, dpi=120)
+    paths = [out_prefix.parent / f"{out_prefix.name}.{ext}" for ext in ("png", "svg")]
+    for p, ext in zip(paths, ("png", "svg"), strict=True):
+        with io.atomic_open(p, "wb") as f:
+            fig.savefig(f, format=ext, dpi=120)
     plt.close(fig)
     return paths
 

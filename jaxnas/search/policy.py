@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxnas.search import base
+from jaxnas.search import base, registry
 from jaxnas.search import problem as P
 
 
@@ -28,6 +28,7 @@ class ReinforceState(NamedTuple):
     last: jax.Array  # int32 [E], the decisions of the pending query
 
 
+@registry.register("reinforce")
 def reinforce(
     learning_rate: float = 0.01, ema_momentum: float = 0.9, reward_scale: float = 1.0
 ) -> base.Searcher:
@@ -42,7 +43,12 @@ def reinforce(
         logits = 1e-3 * jax.random.normal(key, (e, v))
         z = jnp.zeros((), jnp.float32)
         return ReinforceState(
-            P.history_init(max_queries), logits, opt.init(logits), z, z, jnp.zeros(e, jnp.int32)
+            P.history_init(max_queries, problem.size),
+            logits,
+            opt.init(logits),
+            z,
+            z,
+            jnp.zeros(e, jnp.int32),
         )
 
     def ask(state, problem, key, step):

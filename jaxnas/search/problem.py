@@ -17,12 +17,14 @@ has none) and its cost (training seconds or 1 per query).
 
 from __future__ import annotations
 
+import pathlib
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxnas import embeddings as embeddings_lib
 from jaxnas.benchmarks import tabular
 
 
@@ -114,8 +116,9 @@ def from_benchmark(
     """A :class:`Problem` over all rows of a tabular benchmark.
 
     Args:
-      bench: the benchmark (its neighbour table drives mutation / local search; on NB201 its
-        ``arch['cells']`` become the categorical choices, 6 edges x 5 ops).
+      bench: the benchmark (its neighbour table drives mutation / local search; its
+        ``choices``, where it has them -- NB201's 6 edges x 5 ops -- drive policies over the
+        product space).
       x: ``[N, D]`` encoding table of the benchmark's rows (any encoding).
       metric: the objective; test_metric: reported alongside (NaN if absent).
       fidelity: a value of ``bench.fidelities`` (default: the highest).
@@ -129,28 +132,23 @@ def from_benchmark(
     y = sign * bench.metrics[metric][:, f]
     test = bench.metrics[test_metric][:, f] if test_metric in bench.metrics else None
     cost = bench.metrics["train_time"][:, f] if bench.cost_model == "train_time" else None
-    choices = bench.arch.get("cells") if bench.space == "nb201" else None
-    return make(x, y, test, cost, bench.neighbours, choices, 5 if choices is not None else None)
+    options = bench.num_options if bench.choices is not None else None
+    return make(x, y, test, cost, bench.neighbours, bench.choices, options)
 
 
-def benchmark_ids(bench: tabular.TabularBenchmark, kind: str) -> np.ndarray:
-    """Identifiers of the benchmark's rows of the given ``kind``.
-
-    ``'key'``: the benchmark's own keys (NB101 official hashes, NB201 arch strings);
-    ``'index'``: the space's integer index of each row (NB201: official API index; NB101:
-    position in :func:`jaxnas.spaces.nb101.enumerate_cells`; otherwise the row number).
-    """
-    if kind == "key":
-        return np.asarray(bench.keys)
-    if kind != "index":
-        raise ValueError(f"kind must be 'key' or 'index', got {kind!r}")
-    if "enumeration_index" in bench.arch:
-        return np.asarray(bench.arch["enumeration_index"], np.int64)
-    if bench.space == "nb201" and "cells" in bench.arch:
-        from jaxnas.spaces import nb201
-
-        return np.asarray(nb201.index_of(np.asarray(bench.arch["cells"])), np.int64)
-    return np.arange(bench.size, dtype=np.int64)
+def subset(problem: Problem, rows: int) -> Problem:
+    """The first ``rows`` candidates; neighbours outside them become ``-1`` (choices are
+    dropped: a slice of a product space is not one)."""
+    if rows >= problem.size:
+        return problem
+    nb = np.asarray(problem.neighbours[:rows])
+    return make(
+        np.asarray(problem.x[:rows]),
+        np.asarray(problem.y[:rows]),
+        np.asarray(problem.test[:rows]),
+        np.asarray(problem.cost[:rows]),
+        np.where(nb < rows, nb, -1),
+    )
 
 
 def align_embeddings(ids, embeddings, row_ids, what: str = "embeddings") -> np.ndarray:
@@ -198,46 +196,77 @@ def align_embeddings(ids, embeddings, row_ids, what: str = "embeddings") -> np.n
     return emb[first[pos_c]].astype(np.float32)
 
 
+def parse_embeddings(entries) -> dict[str, str]:
+    """``('name=path', ...)`` -> ``{name: path}`` (clear errors on a bad entry, a repeated name
+    or a missing file)."""
+    out = {}
+    for e in entries:
+        name, sep, path = str(e).partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"config.embeddings entry {e!r} is not of the form 'name=path'")
+        if not pathlib.Path(path).is_file():
+            raise FileNotFoundError(f"config.embeddings: {name}: no such file {path}")
+        if name in out:
+            raise ValueError(f"config.embeddings: name {name!r} given twice")
+        out[name] = path
+    return out
+
+
 def embedding_table(bench: tabular.TabularBenchmark, path) -> np.ndarray:
     """The ``[N, D]`` encoding table of a benchmark from an ``embeddings.npz`` file
-    (``ids [C]``, ``embeddings [C, D]``, as written by the arch2vec / CATE pretraining).
+    (read with :func:`jaxnas.embeddings.load`, as written by the arch2vec / CATE pretraining).
 
     String ids are matched to the benchmark's keys (NB101 hashes, NB201 arch strings),
-    integer ids to the space's index (:func:`benchmark_ids` with ``kind='index'``). Every
-    benchmark row must have an embedding; extra embeddings are ignored.
+    integer ids to the space's index (``bench.ids('index')``). Every benchmark row must have
+    an embedding; extra embeddings are ignored.
     """
-    with np.load(path, allow_pickle=False) as z:
-        if "ids" not in z.files or "embeddings" not in z.files:
-            raise ValueError(f"{path}: expected arrays 'ids' and 'embeddings', got {z.files}")
-        ids, emb = z["ids"], z["embeddings"]
-    kind = "key" if ids.dtype.kind in "US" else "index"
-    return align_embeddings(ids, emb, benchmark_ids(bench, kind), what=str(path))
+    e = embeddings_lib.load(path)
+    kind = "key" if e.ids.dtype.kind in "US" else "index"
+    return align_embeddings(e.ids, e.embeddings, bench.ids(kind), what=str(path))
 
 
-def nearest_neighbours(x, k: int, key: jax.Array, chunk: int = 1024) -> np.ndarray:
-    """The ``k`` nearest other rows of every row of ``x [N, D]`` in L2 distance.
+def nearest_neighbours(x, k: int, key: jax.Array | None = None, chunk: int | None = None):
+    """The ``k`` nearest other rows of every row of ``x [N, D]`` in (squared) L2 distance.
 
     An encoding-defined neighbourhood: with it as ``Problem.neighbours``, mutation and local
     search perturb an architecture *in the geometry of the encoding* (for the one-hot adjacency
-    encoding the nearest rows are the fewest-edits ones; for learned embeddings, the nearest
-    embeddings), which also works on a labelled subset of a space where few one-edit
-    neighbours are labelled. Ties (e.g. rows with equal encodings) are broken at random with
-    ``key``.
+    encoding the nearest rows are the fewest-edits ones -- Hamming distance for binary
+    encodings; for learned embeddings, the nearest embeddings), which also works on a labelled
+    subset of a space where few one-edit neighbours are labelled.
+
+    Ties (e.g. rows with equal encodings): with ``key``, broken at random (a jitter of at most
+    ``1e-6 * max|x|^2`` per row; distances from float32 products, ``chunk`` rows at a time,
+    default 1024); without, by row order (float64 distances, all rows at once unless ``chunk``
+    is given).
 
     Returns:
-      ``int32 [N, min(k, N - 1)]`` rows, nearest first.
+      ``int32 [N, k]`` rows, nearest first.
+
+    Raises:
+      ValueError: unless ``1 <= k < N``.
     """
-    x = np.asarray(x, np.float32)
-    n = x.shape[0]
-    k = min(int(k), n - 1)
-    if k < 1:
-        raise ValueError(f"need k >= 1 and at least 2 rows, got k={k}, N={n}")
-    sq = np.sum(x.astype(np.float64) ** 2, axis=1)
-    scale = max(float(np.sqrt(sq.max())), 1.0)
-    jitter = np.asarray(jax.random.uniform(key, (n,)), np.float64) * 1e-6 * scale**2
+    n = np.shape(x)[0]
+    if not 1 <= int(k) < n:
+        raise ValueError(f"k must lie in [1, {n - 1}] (N={n} rows), got {k}")
+    k = int(k)
+    if key is None:
+        x = np.asarray(x, np.float64)
+        sq = np.sum(x * x, axis=1)
+        chunk = n if chunk is None else chunk
+    else:
+        x = np.asarray(x, np.float32)
+        sq = np.sum(x.astype(np.float64) ** 2, axis=1)
+        scale = max(float(np.sqrt(sq.max())), 1.0)
+        jitter = np.asarray(jax.random.uniform(key, (n,)), np.float64) * 1e-6 * scale**2
+        chunk = 1024 if chunk is None else chunk
     out = np.empty((n, k), np.int32)
     for s in range(0, n, chunk):
         e = min(s + chunk, n)
+        if key is None:
+            d = sq[s:e, None] + sq[None, :] - 2.0 * x[s:e] @ x.T
+            d[np.arange(e - s), np.arange(s, e)] = np.inf
+            out[s:e] = np.argsort(d, axis=1, kind="stable")[:, :k]
+            continue
         d = sq[s:e, None] + sq[None, :] - 2.0 * (x[s:e] @ x.T).astype(np.float64)
         d = np.maximum(d, 0.0) + jitter[None, :]
         d[np.arange(e - s), np.arange(s, e)] = np.inf
@@ -258,25 +287,30 @@ def evaluate(problem: Problem, index, key: jax.Array):
 
 
 class History(NamedTuple):
-    """Queried rows and their objective values, padded to a fixed length ``T``."""
+    """Queried rows and their objective values, padded to a fixed length ``T``, and the one
+    visited-row tracker of the searches: ``seen``, a table of the rows queried so far
+    (``O(1)`` lookups under ``vmap``)."""
 
     index: jax.Array  # int32 [T]
     y: jax.Array  # float32 [T]
     mask: jax.Array  # bool [T]
     count: jax.Array  # int32 []
+    seen: jax.Array  # bool [N]
 
 
-def history_init(size: int) -> History:
+def history_init(size: int, num_rows: int) -> History:
+    """An empty history of ``size`` entries over a candidate set of ``num_rows`` rows."""
     return History(
         jnp.zeros(size, jnp.int32),
         jnp.zeros(size, jnp.float32),
         jnp.zeros(size, bool),
         jnp.zeros((), jnp.int32),
+        jnp.zeros(num_rows, bool),
     )
 
 
 def history_add(h: History, index, y) -> History:
-    """Appends a batch ``index [B]``, ``y [B]`` (dropped past the end)."""
+    """Appends a batch ``index [B]``, ``y [B]`` (dropped past the end; always marked seen)."""
     index = jnp.atleast_1d(index).astype(jnp.int32)
     y = jnp.atleast_1d(y).astype(jnp.float32)
     pos = h.count + jnp.arange(index.shape[0])
@@ -285,6 +319,7 @@ def history_add(h: History, index, y) -> History:
         h.y.at[pos].set(y, mode="drop"),
         h.mask.at[pos].set(True, mode="drop"),
         h.count + index.shape[0],
+        h.seen.at[index].set(True),
     )
 
 
@@ -296,31 +331,19 @@ def history_best(h: History):
 
 
 def visited(h: History, index) -> jax.Array:
-    """Whether each row of ``index [...]`` is in the history (``O(T)`` per row)."""
+    """Whether each row of ``index [...]`` was queried (a lookup in ``h.seen``; False for the
+    ``-1`` padding of neighbour tables)."""
     index = jnp.asarray(index)
-    lead = (1,) * index.ndim
-    hit = (index[..., None] == h.index.reshape(lead + h.index.shape)) & h.mask.reshape(
-        lead + h.mask.shape
-    )
-    return jnp.any(hit, axis=-1)
-
-
-def visited_table(h: History, n: int) -> jax.Array:
-    """``bool [n]``: the rows queried so far."""
-    return jnp.zeros(n, bool).at[h.index].max(h.mask)
+    return (index >= 0) & h.seen[jnp.maximum(index, 0)]
 
 
 def sample_unvisited(key: jax.Array, problem: Problem, h: History, tries: int = 16) -> jax.Array:
-    """A uniformly random row, not in the history unless ``tries`` draws all were."""
-    cand = jax.random.randint(key, (tries,), 0, problem.size)
-    seen = visited(h, cand)
-    return cand[jnp.argmin(seen)]
+    """A uniformly random row, not visited unless ``tries`` draws all were."""
+    return _sample_unseen(key, problem.size, h.seen, tries)
 
 
-def sample_unseen(key: jax.Array, problem: Problem, seen: jax.Array, tries: int = 16):
-    """:func:`sample_unvisited` with the visited rows as a table ``bool [N]`` (the same draws
-    and answer; ``O(tries)`` instead of ``O(tries * T)``)."""
-    cand = jax.random.randint(key, (tries,), 0, problem.size)
+def _sample_unseen(key, size: int, seen, tries: int = 16):
+    cand = jax.random.randint(key, (tries,), 0, size)
     return cand[jnp.argmin(seen[cand])]
 
 
@@ -328,7 +351,7 @@ def mutate(problem: Problem, key: jax.Array, index, seen: jax.Array | None = Non
     """A random one-edit neighbour of ``index`` inside the candidate set (a uniformly random
     row where ``index`` has no neighbour in it).
 
-    With ``seen`` (``bool [N]``, the rows queried so far, e.g. :func:`visited_table`), only
+    With ``seen`` (``bool [N]``, the rows queried so far: ``History.seen``), only
     unvisited neighbours are drawn while one exists (else any neighbour; with no neighbours
     at all, an unvisited random row). ``index`` must be a scalar in that case.
     """
@@ -336,7 +359,7 @@ def mutate(problem: Problem, key: jax.Array, index, seen: jax.Array | None = Non
     if seen is None:
         fallback = jax.random.randint(k_rand, jnp.shape(index), 0, problem.size)
     else:
-        fallback = sample_unseen(k_rand, problem, seen)
+        fallback = _sample_unseen(k_rand, problem.size, seen)
     nb = problem.neighbours
     if nb.shape[1] == 0:
         return fallback
@@ -355,7 +378,6 @@ __all__ = [
     "History",
     "Problem",
     "align_embeddings",
-    "benchmark_ids",
     "embedding_table",
     "evaluate",
     "from_benchmark",
@@ -365,8 +387,8 @@ __all__ = [
     "make",
     "mutate",
     "nearest_neighbours",
-    "sample_unseen",
+    "parse_embeddings",
     "sample_unvisited",
+    "subset",
     "visited",
-    "visited_table",
 ]

@@ -2,21 +2,18 @@
 
 Each row holds the algorithm, encoding, benchmark, seed, the per-query trajectory (incumbent
 objective, its test value, cumulative cost), the final values, the config and the data source.
-Files are rewritten through a temporary file and ``os.replace``, so a reader never sees a
-half-written file.
+Files are written atomically (:mod:`jaxnas.io`), so a reader never sees a half-written file.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import pathlib
-import tempfile
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from jaxnas import io
 from jaxnas.search import base
 
 
@@ -84,28 +81,17 @@ def run_rows(
 
 
 def write_jsonl(path, rows: Iterable[Mapping], append: bool = True) -> pathlib.Path:
-    """Writes ``rows`` (after the existing ones if ``append``) atomically to ``path``."""
+    """Writes ``rows`` (after the existing ones if ``append``) atomically to ``path``; NaN and
+    infinities are rejected (use None)."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    old = path.read_text() if append and path.exists() else ""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(old)
-            for row in rows:
-                f.write(json.dumps(row, allow_nan=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    write = io.append_jsonl if append else io.write_jsonl
+    return write(path, rows, allow_nan=False)
 
 
 def read_jsonl(path) -> list[dict]:
     """All rows of a results file."""
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return io.read_jsonl(path)
 
 
 __all__ = ["read_jsonl", "run_rows", "write_jsonl"]

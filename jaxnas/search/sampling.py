@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import jax
 
-from jaxnas.search import base
+from jaxnas.search import base, registry
 from jaxnas.search import problem as P
 
 
@@ -15,12 +15,13 @@ class RandomSearchState(NamedTuple):
     history: P.History
 
 
+@registry.register("rs")
 def random_search(batch_size: int = 1, tries: int = 16) -> base.Searcher:
     """Random search proposing ``batch_size`` rows per round."""
 
     def init(key, problem, max_queries):
-        del key, problem
-        return RandomSearchState(P.history_init(max_queries))
+        del key
+        return RandomSearchState(P.history_init(max_queries, problem.size))
 
     def ask(state, problem, key, step):
         del step

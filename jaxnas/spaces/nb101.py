@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
-from jaxnas import _cache
+from jaxnas import _cache, io
 from jaxnas.spaces import base
 from jaxnas.spaces import nb101_hash as _h
 
@@ -221,7 +221,7 @@ def all_hashes(num_workers: int | None = None) -> np.ndarray:
             hashes.flags.writeable = False
             return hashes
     hashes = np.asarray(_compute_hashes(adjacency, ops, num_workers), dtype="<U32")
-    _cache.save_npz_atomic(path, hashes=hashes)
+    io.write_npz(path, hashes=hashes)
     hashes.flags.writeable = False
     return hashes
 
@@ -329,17 +329,12 @@ def _cell_cost(cost: _Cost, a, o, cin: int, cout: int, hw: int) -> None:
 def _network_cost(adjacency, ops) -> _Cost:
     a, o = validate(adjacency, ops)
     cost = _Cost()
-    hw = IMAGE_SIZE
-    cost.conv_bn(3, 3, STEM_CHANNELS, hw)
-    channels = STEM_CHANNELS
-    for stack in range(NUM_STACKS):
-        cin = channels
-        if stack > 0:
-            hw //= 2
-            channels *= 2
-        for _ in range(CELLS_PER_STACK):
-            _cell_cost(cost, a, o, cin, channels, hw)
-            cin = channels
+    cost.conv_bn(3, 3, STEM_CHANNELS, IMAGE_SIZE)
+    stacks = _stack_configs()
+    for cin, cout, hw, mult in stacks:
+        for _ in range(mult):
+            _cell_cost(cost, a, o, cin, cout, hw)
+    channels = stacks[-1][1]
     cost.params += channels * NUM_CLASSES + NUM_CLASSES
     cost.macs += channels * NUM_CLASSES
     return cost

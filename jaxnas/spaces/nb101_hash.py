@@ -44,20 +44,27 @@ def official_hash(matrix: np.ndarray, labeling: list[int] | np.ndarray) -> str:
     ]
     ins = [[w for w in range(n) if m[w, v]] for v in range(n)]
     outs = [[w for w in range(n) if m[v, w]] for v in range(n)]
-    for _ in range(n):
-        hashes = [
+    return _refined_digest(hashes, ins, outs)
+
+
+def _refined_digest(h: list[str], ins, outs) -> str:
+    """``hash_module``'s ``n`` refinement rounds from the vertex hashes ``h``, then the md5 of
+    the sorted vertex hashes. ``ins[v]`` / ``outs[v]``: in- / out-neighbours of vertex ``v``."""
+    rng = range(len(h))
+    for _ in rng:
+        h = [
             _md5(
                 (
-                    "".join(sorted([hashes[w] for w in ins[v]]))
+                    "".join(sorted([h[w] for w in ins[v]]))
                     + "|"
-                    + "".join(sorted([hashes[w] for w in outs[v]]))
+                    + "".join(sorted([h[w] for w in outs[v]]))
                     + "|"
-                    + hashes[v]
+                    + h[v]
                 ).encode("utf-8")
             ).hexdigest()
-            for v in range(n)
+            for v in rng
         ]
-    return _md5(str(sorted(hashes)).encode("utf-8")).hexdigest()
+    return _md5(str(sorted(h)).encode("utf-8")).hexdigest()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -139,21 +146,7 @@ def official_hashes_batch(
             if hv is None:
                 hv = init_memo[t] = _md5(str(t).encode("utf-8")).hexdigest()
             h.append(hv)
-        rng = range(n)
-        for _ in rng:
-            h = [
-                _md5(
-                    (
-                        "".join(sorted([h[w] for w in ins[v]]))
-                        + "|"
-                        + "".join(sorted([h[w] for w in outs[v]]))
-                        + "|"
-                        + h[v]
-                    ).encode("utf-8")
-                ).hexdigest()
-                for v in rng
-            ]
-        out.append(_md5(str(sorted(h)).encode("utf-8")).hexdigest())
+        out.append(_refined_digest(h, ins, outs))
     return out
 
 

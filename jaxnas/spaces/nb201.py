@@ -521,10 +521,7 @@ def num_params(cells, dataset: str):
     Returns:
       ``float`` for one cell, else ``float64 [...]``.
     """
-    a, single = _as_batch(cells)
-    p0, per_op, _, _ = _cost_tables(dataset)
-    out = (p0 + per_op[a].sum(-1)) / 1e6
-    return float(out) if single else out
+    return _network_total(cells, dataset, "params")
 
 
 def flops(cells, dataset: str):
@@ -542,7 +539,13 @@ def flops(cells, dataset: str):
     Returns:
       ``float`` for one cell, else ``float64 [...]``.
     """
+    return _network_total(cells, dataset, "flops")
+
+
+def _network_total(cells, dataset: str, what: str):
+    """Network total of ``what`` (``'params'`` / ``'flops'``), in millions, per cell."""
     a, single = _as_batch(cells)
-    _, _, f0, per_op = _cost_tables(dataset)
-    out = (f0 + per_op[a].sum(-1)) / 1e6
+    p0, p_op, f0, f_op = _cost_tables(dataset)
+    base_, per_op = (p0, p_op) if what == "params" else (f0, f_op)
+    out = (base_ + per_op[a].sum(-1)) / 1e6
     return float(out) if single else out

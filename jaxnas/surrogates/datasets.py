@@ -6,8 +6,9 @@
 * :func:`taskset` -- one TaskSet task: 1,000 Adam configurations minus diverged runs, log
   validation-loss curves (the initial point dropped: 50 points); features: the 8
   hyper-parameters on a log scale. (Hyper-parameter configurations, not architectures.)
-* :func:`nb111_4` -- NB101-20k with its 4 fidelities (4/12/36/108 epochs) as a 4-point curve;
-  the budgets are *separate training runs with their own schedules*, not one curve.
+* NB111-4's NB101 data (4 separate budgets as a 4-point "curve") and the NB101-EC multi-seed runs
+  (:class:`MultiSeedRuns`) are built in :mod:`jaxnas.benchmarks.nb111` (they read the
+  benchmarks, which import this package).
 
 :func:`split` makes fixed train/validation/test splits from a seed.
 """
@@ -18,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from jaxnas.data import nbnlp
+from jaxnas.data import taskset as dts
 from jaxnas.spaces import nlp
 
 NLP_MAX_NODES = 24
@@ -73,8 +76,6 @@ def nlp_encoding(cells, max_nodes: int = NLP_MAX_NODES) -> np.ndarray:
 
 def nlp_wt2(data_dir=None, first_epochs: int = 0, download: bool = True) -> CurveDataset:
     """The complete NB-NLP WikiText-2 validation-loss curves (341 of 345 runs)."""
-    from jaxnas.data import nbnlp
-
     t = nbnlp.load_nbnlp(data_dir, download=download)
     ok = t.status == nbnlp.STATUS_OK
     curves = t.val_loss[ok]
@@ -116,8 +117,6 @@ def taskset(
     same for every configuration (variance ~1e-6) -- is dropped: its per-epoch R^2 would be
     meaningless and would dominate the average.
     """
-    from jaxnas.data import taskset as dts
-
     t = dts.load_taskset(task, data_dir, download=download)
     ok = ~t.diverged
     curves = np.log(t.valid_loss[ok]) if log_loss else t.valid_loss[ok]
@@ -138,27 +137,6 @@ def taskset(
     )
 
 
-def nb111_4(data_dir=None, download: bool = True) -> CurveDataset:
-    """NB101-20k: validation accuracy at 4/12/36/108 epochs as a 4-point "curve"."""
-    from jaxnas import encodings as enc
-    from jaxnas.benchmarks import builtin
-
-    b = builtin.nb101_20k(data_dir, download=download)
-    x = enc.encode("nb101", "adjacency_one_hot", (b.arch["adjacency"], b.arch["ops"]))
-    curves = b.metrics["valid_acc"][:, :, 0].astype(np.float64)
-    ok = np.isfinite(curves).all(axis=1)
-    return CurveDataset(
-        name="nb111-4",
-        keys=b.keys[ok],
-        encodings=np.asarray(x, np.float64)[ok],
-        curves=curves[ok],
-        epochs=np.asarray(b.fidelities),
-        higher_is_better=True,
-        full_time=b.metrics["train_time"][ok, -1, 0].astype(np.float64),
-        source="NAS-Bench-101 (20k sample): 4 separate budgets 4/12/36/108 epochs, not one curve",
-    )
-
-
 class MultiSeedRuns(NamedTuple):
     """Attributes: ``keys [N]``, ``encodings [N, D]``, ``runs [N, S, E]`` (S seeds), ``source``."""
 
@@ -166,21 +144,3 @@ class MultiSeedRuns(NamedTuple):
     encodings: np.ndarray
     runs: np.ndarray
     source: str
-
-
-def nb101_ec_runs(data_dir=None, download: bool = True) -> MultiSeedRuns:
-    """The 91 NB101-EC cells: validation accuracy at 4/12/36/108 epochs for 3 seeds, encoded
-    as :func:`nb111_4` -- the multi-seed truth for the KL of an NB111-4 surrogate."""
-    from jaxnas import encodings as enc
-    from jaxnas.benchmarks import builtin
-
-    b = builtin.nb101_ec(data_dir, download=download)
-    x = enc.encode("nb101", "adjacency_one_hot", (b.arch["adjacency"], b.arch["ops"]))
-    runs = np.transpose(b.metrics["valid_acc"], (0, 2, 1)).astype(np.float64)
-    ok = np.isfinite(runs).all(axis=(1, 2))
-    return MultiSeedRuns(
-        keys=b.keys[ok],
-        encodings=np.asarray(x, np.float64)[ok],
-        runs=runs[ok],
-        source="EC-NAS-Bench NB101 cells with <= 4 vertices, retrained 3 seeds (real runs)",
-    )

@@ -25,15 +25,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxnas import _optional
+
 
 def _import_lightgbm():
-    try:
-        import lightgbm
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "the LightGBM mean model needs lightgbm: pip install 'jaxnas[lightgbm]'"
-        ) from e
-    return lightgbm
+    return _optional.require("lightgbm", "the LightGBM mean model ('lgb')", "lightgbm")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +109,25 @@ def _standardise(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (y - mean) / std, mean, std
 
 
+def _chain_fit(x: np.ndarray, z: np.ndarray, chain: bool, fit_one) -> tuple:
+    """``fit_one(inputs, z[:, j])`` for each component ``j``; in a regressor chain the inputs
+    of model ``j`` are the features and the components ``0..j-1``."""
+    return tuple(
+        fit_one(np.concatenate([x, z[:, :j]], axis=1) if chain else x, z[:, j])
+        for j in range(z.shape[1])
+    )
+
+
+def _chain_predict(x: np.ndarray, models, chain: bool, predict_one) -> np.ndarray:
+    """``[B, k]`` predictions of the models of :func:`_chain_fit`; in a chain, model ``j``
+    reads the earlier models' predictions."""
+    preds: list[np.ndarray] = []
+    for m in models:
+        xj = np.concatenate([x, *[p[:, None] for p in preds]], axis=1) if chain else x
+        preds.append(np.asarray(predict_one(m, xj), np.float64))
+    return np.stack(preds, axis=1)
+
+
 def lgb_fit(features, targets, config: LGBConfig = REFERENCE_LGB) -> LGBModel:
     """Fits one booster per target column.
 
@@ -124,22 +139,22 @@ def lgb_fit(features, targets, config: LGBConfig = REFERENCE_LGB) -> LGBModel:
     lgb = _import_lightgbm()
     x = np.asarray(features, np.float64)
     z, mean, std = _standardise(np.asarray(targets, np.float64))
-    boosters = []
-    for j in range(z.shape[1]):
-        xj = np.concatenate([x, z[:, :j]], axis=1) if config.chain else x
-        data = lgb.Dataset(xj, z[:, j], params={"verbosity": -1}, free_raw_data=True)
-        boosters.append(lgb.train(config.params(), data, num_boost_round=config.num_rounds))
-    return LGBModel(tuple(boosters), mean, std, config.chain, config.num_threads)
+
+    def fit_one(xj, zj):
+        data = lgb.Dataset(xj, zj, params={"verbosity": -1}, free_raw_data=True)
+        return lgb.train(config.params(), data, num_boost_round=config.num_rounds)
+
+    boosters = _chain_fit(x, z, config.chain, fit_one)
+    return LGBModel(boosters, mean, std, config.chain, config.num_threads)
 
 
 def lgb_predict(model: LGBModel, features) -> np.ndarray:
     """Predicted components ``[B, k]`` for encodings ``[B, D]``."""
     x = np.asarray(features, np.float64)
-    preds = []
-    for b in model.boosters:
-        xj = np.concatenate([x, *[p[:, None] for p in preds]], axis=1) if model.chain else x
-        preds.append(b.predict(xj, num_threads=model.num_threads))
-    return np.stack(preds, axis=1) * model.y_std + model.y_mean
+    z = _chain_predict(
+        x, model.boosters, model.chain, lambda b, xj: b.predict(xj, num_threads=model.num_threads)
+    )
+    return z * model.y_std + model.y_mean
 
 
 def lgb_to_strings(model: LGBModel) -> list[str]:
@@ -161,14 +176,8 @@ def lgb_from_strings(strings, y_mean, y_std, chain: bool, num_threads: int = 0) 
 
 
 def import_xgboost():
-    try:
-        import xgboost
-    except ImportError as e:
-        raise ImportError(
-            "the XGBoost mean model ('xgb') needs xgboost, an optional extra: "
-            "pip install 'jaxnas[xgboost]'"
-        ) from e
-    return xgboost
+    """The ``xgboost`` module, or an ImportError naming the extra that installs it."""
+    return _optional.require("xgboost", "the XGBoost mean model ('xgb')", "xgboost")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -258,22 +267,19 @@ def xgb_fit(features, targets, config: XGBConfig = REFERENCE_XGB) -> XGBModel:
     if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
         raise ValueError(f"features [N, D] and targets [N, k] expected, got {x.shape}, {y.shape}")
     z, mean, std = _standardise(y)
-    boosters = []
-    for j in range(z.shape[1]):
-        xj = np.concatenate([x, z[:, :j]], axis=1) if config.chain else x
-        data = xgb.DMatrix(xj, label=z[:, j], nthread=config.num_threads or None)
-        boosters.append(xgb.train(config.params(), data, num_boost_round=config.num_rounds))
-    return XGBModel(tuple(boosters), mean, std, config.chain)
+
+    def fit_one(xj, zj):
+        data = xgb.DMatrix(xj, label=zj, nthread=config.num_threads or None)
+        return xgb.train(config.params(), data, num_boost_round=config.num_rounds)
+
+    return XGBModel(_chain_fit(x, z, config.chain, fit_one), mean, std, config.chain)
 
 
 def xgb_predict(model: XGBModel, features) -> np.ndarray:
     """Predicted components ``[B, k]`` for encodings ``[B, D]``."""
     x = np.asarray(features, np.float64)
-    preds = []
-    for b in model.boosters:
-        xj = np.concatenate([x, *[p[:, None] for p in preds]], axis=1) if model.chain else x
-        preds.append(np.asarray(b.inplace_predict(xj), np.float64))
-    return np.stack(preds, axis=1) * model.y_std + model.y_mean
+    z = _chain_predict(x, model.boosters, model.chain, lambda b, xj: b.inplace_predict(xj))
+    return z * model.y_std + model.y_mean
 
 
 def xgb_to_bytes(model: XGBModel) -> list[bytes]:

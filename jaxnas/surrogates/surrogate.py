@@ -5,7 +5,7 @@ noisy curves::
 
     from jaxnas.surrogates import surrogate as sg
     config = sg.SurrogateConfig(compressor="svd", mean_model="lgb", noise="gkde")
-    s = sg.fit(config, x_train, y_train, jax.random.key(0))
+    s = sg.fit(jax.random.key(0), x_train, y_train, config)
     mean = sg.query(s, x_test, with_noise=False)                 # [B, E]
     noisy = sg.query(s, x_test, jax.random.key(1))               # [B, E], one draw per row
     sg.save(s, "workdir/nlp11"); s2 = sg.load("workdir/nlp11")   # answers identically
@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import pathlib
-import tempfile
 from typing import Any, NamedTuple
 
 import jax
 import numpy as np
+from flax import serialization
 
-from jaxnas.surrogates import compress, mean_models, noise
+from jaxnas import io
+from jaxnas.surrogates import compress, mean_models, noise, vae
 
 COMPRESSORS = ("svd", "vae")
 MEAN_MODELS = ("lgb", "xgb", "mlp")
@@ -115,31 +115,32 @@ class Surrogate(NamedTuple):
 def _encode(comp, curves) -> np.ndarray:
     if isinstance(comp, compress.SVDCompressor):
         return compress.svd_encode(comp, curves)
-    from jaxnas.surrogates import vae
-
     return vae.vae_encode(comp, curves)
 
 
 def _decode(comp, z) -> np.ndarray:
     if isinstance(comp, compress.SVDCompressor):
         return compress.svd_decode(comp, z)
-    from jaxnas.surrogates import vae
-
     return vae.vae_decode(comp, z)
 
 
 def fit(
-    config: SurrogateConfig, encodings, curves, key: jax.Array, heldout_curves=None
+    key: jax.Array,
+    encodings,
+    curves,
+    config: SurrogateConfig | None = None,
+    heldout_curves=None,
 ) -> Surrogate:
-    """Fits a surrogate.
+    """Fits a surrogate (key first, as every predictor of :mod:`jaxnas.predictors`).
 
     Args:
-      config: the combination and its settings.
+      key: PRNG key (MLP / VAE initialisation).
       encodings: ``[N, D]`` architecture features.
       curves: ``[N, E]`` finite training curves.
-      key: PRNG key (MLP / VAE initialisation).
+      config: the combination and its settings (default ``SurrogateConfig()``).
       heldout_curves: ``[M, E]`` validation curves, needed when ``config.num_components == 0``.
     """
+    config = SurrogateConfig() if config is None else config
     x = np.asarray(encodings, np.float64)
     y = np.asarray(curves, np.float64)
     if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
@@ -156,8 +157,6 @@ def fit(
     if config.compressor == "svd":
         comp = compress.svd_fit(y, k)
     else:
-        from jaxnas.surrogates import vae
-
         comp = vae.vae_fit(y, k, k_comp, config.vae or vae.VAEConfig())
     z = _encode(comp, y)
     if config.mean_model == "lgb":
@@ -264,27 +263,14 @@ def _config_from_json(d: dict) -> SurrogateConfig:
     m["hidden"] = tuple(m["hidden"])
     d["mlp"] = mean_models.MLPConfig(**m)
     if d.get("vae") is not None:
-        from jaxnas.surrogates import vae
-
         d["vae"] = vae.VAEConfig(**vae.config_from_json(d["vae"]))
     if d.get("value_range") is not None:
         d["value_range"] = tuple(d["value_range"])
     return SurrogateConfig(**d)
 
 
-def _write_atomic(path: pathlib.Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
 def save(surrogate: Surrogate, directory) -> None:
     """Writes the surrogate to ``directory`` (each file written atomically)."""
-    import io
-
-    from flax import serialization
-
     d = pathlib.Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {}
@@ -300,41 +286,35 @@ def save(surrogate: Surrogate, directory) -> None:
         arrays["svd_basis"] = comp.basis
         arrays["svd_singular_values"] = comp.singular_values
     else:
-        from jaxnas.surrogates import vae
-
-        _write_atomic(d / "vae_params.msgpack", serialization.to_bytes(comp.params))
+        io.write_bytes(d / "vae_params.msgpack", serialization.to_bytes(comp.params))
         arrays.update({f"vae_{k}": v for k, v in vae.stats(comp).items()})
     mm = surrogate.mean_model
     arrays["y_mean"], arrays["y_std"] = mm.y_mean, mm.y_std
     if isinstance(mm, mean_models.LGBModel):
         meta["lgb_chain"] = mm.chain
         for j, s in enumerate(mean_models.lgb_to_strings(mm)):
-            _write_atomic(d / f"lgb_{j}.txt", s.encode())
+            io.write_bytes(d / f"lgb_{j}.txt", s.encode())
         meta["lgb_boosters"] = len(mm.boosters)
     elif isinstance(mm, mean_models.XGBModel):
         meta["xgb_chain"] = mm.chain
         for j, raw in enumerate(mean_models.xgb_to_bytes(mm)):
-            _write_atomic(d / f"xgb_{j}.ubj", raw)
+            io.write_bytes(d / f"xgb_{j}.ubj", raw)
         meta["xgb_boosters"] = len(mm.boosters)
     else:
         arrays["x_mean"], arrays["x_std"] = mm.x_mean, mm.x_std
         meta["mlp_in"] = int(len(mm.x_mean))
-        _write_atomic(d / "mlp_params.msgpack", serialization.to_bytes(mm.params))
+        io.write_bytes(d / "mlp_params.msgpack", serialization.to_bytes(mm.params))
     for k, v in surrogate.noise_model._asdict().items():
         if isinstance(v, np.ndarray):
             arrays[f"noise_{k}"] = v
         else:
             meta[f"noise_{k}"] = v
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    _write_atomic(d / "arrays.npz", buf.getvalue())
-    _write_atomic(d / "surrogate.json", json.dumps(meta, indent=2).encode())
+    io.write_npz(d / "arrays.npz", **arrays)
+    io.write_json(d / "surrogate.json", meta, indent=2)
 
 
 def load(directory) -> Surrogate:
     """Reads a surrogate written by :func:`save`."""
-    from flax import serialization
-
     d = pathlib.Path(directory)
     meta = json.loads((d / "surrogate.json").read_text())
     config = _config_from_json(meta["config"])
@@ -343,8 +323,6 @@ def load(directory) -> Surrogate:
     if config.compressor == "svd":
         comp = compress.SVDCompressor(a["svd_basis"], a["svd_singular_values"])
     else:
-        from jaxnas.surrogates import vae
-
         comp = vae.from_saved(
             config.vae or vae.VAEConfig(),
             (d / "vae_params.msgpack").read_bytes(),

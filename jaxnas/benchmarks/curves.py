@@ -1,5 +1,6 @@
 """Surrogate curve benchmarks: a fitted x11 surrogate behind the common benchmark interface.
 
+:class:`SurrogateCurveBenchmark` implements :class:`jaxnas.benchmarks.base.Benchmark`:
 ``query(arch, epoch, key)`` -> the predicted metric at that epoch and ``cost = full_time *
 epoch / E_max`` (seconds, from a LightGBM model of the full training time). With a key the
 answer is one noisy draw of the whole curve (the same key gives the same curve, so the epochs
@@ -15,25 +16,26 @@ by the benchmark's space:
 * ``'nb101'``: ``(adjacency [7, 7], ops [7])`` of a padded, pruned cell, or a batch
   ``(adjacency [B, 7, 7], ops [B, 7])`` -> :func:`nb101_encoding`.
 
-Builders: :func:`jaxnas.surrogates.nlp11.build`, :func:`jaxnas.surrogates.nb311.build`,
-:func:`jaxnas.surrogates.nb111.build`.
+Builders: :func:`jaxnas.benchmarks.nlp11.build`, :func:`jaxnas.benchmarks.nb311.build`,
+:func:`jaxnas.benchmarks.nb111.build` (the surrogate models they fit live in
+:mod:`jaxnas.surrogates`, which does not import this package).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import pathlib
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
+from jaxnas import encodings, io
+from jaxnas.benchmarks import base
 from jaxnas.spaces import darts, nlp
-from jaxnas.surrogates import datasets, mean_models
+from jaxnas.surrogates import datasets, mean_models, metrics
 from jaxnas.surrogates import surrogate as sg
 
 
@@ -51,8 +53,6 @@ def darts_encoding(genotypes) -> np.ndarray:
 
 def nb101_encoding(adjacency, ops) -> np.ndarray:
     """NB101 adjacency one-hot encoding (``jaxnas.encodings``) of padded cells: ``[B, 36]``."""
-    from jaxnas import encodings
-
     return np.asarray(encodings.encode("nb101", "adjacency_one_hot", (adjacency, ops)), np.float64)
 
 
@@ -98,6 +98,12 @@ class SurrogateCurveBenchmark:
     source: str
     label: str
     cost_model: str = "train_time"
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """What :meth:`query` returns besides ``cost`` (the :class:`~jaxnas.benchmarks.base.
+        Benchmark` protocol)."""
+        return (self.metric, "train_time")
 
     def encode(self, archs) -> tuple[np.ndarray, np.ndarray, bool]:
         """(surrogate features ``[B, D]``, architecture features ``[B, G]``, single)."""
@@ -162,13 +168,6 @@ class SurrogateCurveBenchmark:
         return keys[int(jax.random.randint(key, (), 0, len(keys)))]
 
 
-def _write_atomic(path: pathlib.Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def save(bench: SurrogateCurveBenchmark, directory) -> None:
     """Writes the benchmark (surrogate, time model, splits, known early values)."""
     d = pathlib.Path(directory)
@@ -191,7 +190,7 @@ def save(bench: SurrogateCurveBenchmark, directory) -> None:
             "chain": bench.time_model.chain,
         },
     }
-    _write_atomic(d / "benchmark.json", json.dumps(meta))
+    io.write_text(d / "benchmark.json", json.dumps(meta))
 
 
 def load(directory) -> SurrogateCurveBenchmark:
@@ -217,6 +216,26 @@ def load(directory) -> SurrogateCurveBenchmark:
     )
 
 
+def register(name: str, build: Callable[..., tuple[SurrogateCurveBenchmark, dict]]):
+    """Registers the benchmark of a builder (``build(data_dir=, download=, **kwargs) ->
+    (benchmark, report)``) as ``name`` in :mod:`jaxnas.benchmarks.base`; returns the loader
+    ``(data_dir=None, download=True, **kwargs) -> benchmark`` (it fits the surrogate)."""
+
+    def loader(data_dir=None, download: bool = True, **kwargs) -> SurrogateCurveBenchmark:
+        return build(data_dir=data_dir, download=download, **kwargs)[0]
+
+    loader.__doc__ = f"``jaxnas.benchmarks.load({name!r}, data_dir, **kwargs)``: see build."
+    return base.register(name)(loader)
+
+
+def kl_report(bench: SurrogateCurveBenchmark, encodings, runs, key: jax.Array, samples: int):
+    """``avg_kl`` / ``final_kl``: the per-epoch KL of ``samples`` noisy curves of the surrogate
+    at ``encodings [M, D]`` against measured repeated runs ``[M, S, E]``."""
+    smp = sg.sample_curves(bench.surrogate, encodings, key, samples)
+    kl = metrics.kl_multi_seed(runs, smp)
+    return {"avg_kl": float(kl.mean()), "final_kl": float(kl[-1])}
+
+
 def fit_and_report(
     name: str,
     space: str,
@@ -227,18 +246,17 @@ def fit_and_report(
     key: jax.Array,
     *,
     metric: str,
-    first_epochs: int,
-    known: Mapping[str, np.ndarray],
     label: str,
+    first_epochs: int = 0,
+    known: Mapping[str, np.ndarray] | None = None,
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
 ) -> tuple[SurrogateCurveBenchmark, dict]:
     """Splits ``d`` by ``seed``, fits the surrogate and the time model on the training split,
     and evaluates both on the test split (shared by the builders)."""
-    from jaxnas.surrogates import metrics
-
+    known = {} if known is None else known
     tr, va, te = datasets.split(len(d.curves), seed, tuple(fractions))
     k_fit, k_noise = jax.random.split(key)
-    s = sg.fit(config, d.encodings[tr], d.curves[tr], k_fit, heldout_curves=d.curves[va])
+    s = sg.fit(k_fit, d.encodings[tr], d.curves[tr], config, heldout_curves=d.curves[va])
     tm = mean_models.lgb_fit(arch_features[tr], np.log(d.full_time[tr])[:, None], config.lgb)
     bench = SurrogateCurveBenchmark(
         name=name,

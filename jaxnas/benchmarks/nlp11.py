@@ -6,7 +6,7 @@ SVD-LGB-GKDE) of the 50-epoch validation-loss curve from the cell's graph encodi
 (optionally plus its first validation losses -- then only cells whose early losses are known,
 i.e. cells of the data, can be queried); and a LightGBM model of the full training time
 (``log`` seconds). **Surrogate predictions, not measured runs.** The interface is
-:class:`~jaxnas.surrogates.curve_benchmark.SurrogateCurveBenchmark`::
+:class:`~jaxnas.benchmarks.curves.SurrogateCurveBenchmark`::
 
     bench, report = nlp11.build(data_dir="../shared/data", first_epochs=0)
     bench.query(recipe, 10, key)   # {'valid_loss': ..., 'cost': full_time * 10 / 50, ...}
@@ -19,10 +19,12 @@ from collections.abc import Sequence
 
 import jax
 
+from jaxnas.benchmarks import curves
+from jaxnas.benchmarks.curves import SurrogateCurveBenchmark, load, save
+from jaxnas.data import nbnlp
 from jaxnas.spaces import nlp
-from jaxnas.surrogates import curve_benchmark, datasets
+from jaxnas.surrogates import datasets
 from jaxnas.surrogates import surrogate as sg
-from jaxnas.surrogates.curve_benchmark import SurrogateCurveBenchmark, load, save
 
 LABEL = "surrogate: x11 model fitted to NAS-Bench-NLP WikiText-2 runs, not measured training runs"
 
@@ -45,18 +47,14 @@ def build(
       ``(benchmark, report)``; ``report`` holds the test metrics (R^2 / Kendall tau, avg and
       final; spike-anomaly rate), split sizes and the time model's test R^2 on log time.
     """
-    from jaxnas.data import nbnlp
-
     config = sg.SurrogateConfig() if config is None else config
     d = datasets.nlp_wt2(data_dir, first_epochs=first_epochs, download=download)
     t = nbnlp.load_nbnlp(data_dir, download=download)
     pos = {k: i for i, k in enumerate(t.filename.tolist())}
     cells = [nlp.parse_recipe(str(t.recipe[pos[k]])) for k in d.keys.tolist()]
-    known = {
-        curve_benchmark.canonical_recipe(c): d.curves[i, :first_epochs] for i, c in enumerate(cells)
-    }
+    known = {curves.canonical_recipe(c): d.curves[i, :first_epochs] for i, c in enumerate(cells)}
     graph = d.encodings[:, : d.encodings.shape[1] - first_epochs]
-    return curve_benchmark.fit_and_report(
+    return curves.fit_and_report(
         "nlp11-wt2",
         "nlp",
         d,
@@ -76,4 +74,15 @@ def known_recipes(bench: SurrogateCurveBenchmark) -> Sequence[str]:
     return sorted(bench.known)
 
 
-__all__ = ["LABEL", "SurrogateCurveBenchmark", "build", "known_recipes", "load", "save"]
+benchmark = curves.register("nlp11-wt2", build)
+
+
+__all__ = [
+    "LABEL",
+    "benchmark",
+    "SurrogateCurveBenchmark",
+    "build",
+    "known_recipes",
+    "load",
+    "save",
+]

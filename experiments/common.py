@@ -1,0 +1,151 @@
+"""What every binary shares: the ``--data_dir`` / ``--workdir`` / ``--download`` flags, quiet
+logging, progress bars and :func:`run` (``absl.app.run`` plus that set-up).
+
+A binary imports this module instead of defining those flags itself (absl flags can be defined
+only once per process, and several binaries are imported by the tests in one process)::
+
+    from experiments import common
+
+    def main(argv):
+        common.check_no_args(argv)
+        workdir = common.workdir("results/x11")  # --workdir, else this default
+        bench = builtin.nb201("cifar10", common.data_dir(), download=common.download())
+        for seed in common.progress(range(n), desc="seeds"):
+            ...
+
+    if __name__ == "__main__":
+        common.run(main)
+
+Thread settings (``OPENBLAS_NUM_THREADS``) are made in ``experiments/__init__.py``, which Python
+runs before any ``experiments.<name>`` module body and so before jax is imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging as pylogging
+import os
+import pathlib
+import sys
+from collections.abc import Callable, Iterable
+
+from absl import app, flags
+from absl import logging as absl_logging
+
+import experiments
+import jaxnas
+from jaxnas.data import resolve_data_dir
+
+THREAD_ENV = experiments.THREAD_ENV
+
+_DATA_DIR = flags.DEFINE_string(
+    "data_dir",
+    None,
+    "Directory with the benchmark files (default: $JAXNAS_DATA_DIR, else <jaxnas cache>/data).",
+)
+_WORKDIR = flags.DEFINE_string(
+    "workdir", None, "Where this binary writes its results (each binary has its own default)."
+)
+_DOWNLOAD = flags.DEFINE_bool(
+    "download", True, "Download missing benchmark files (sha256-checked) into the cache."
+)
+_THIRD_PARTY_LOGS = flags.DEFINE_bool(
+    "third_party_logs", False, "Show INFO logging of other libraries (orbax, jax, etils, ...)."
+)
+
+# INFO/DEBUG records are kept only when emitted from code under these directories (or from the
+# ``__main__`` script).
+_OWN_ROOTS = tuple(
+    os.path.dirname(os.path.realpath(m.__file__)) + os.sep for m in (experiments, jaxnas)
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_own(pathname: str) -> bool:
+    """Whether a record's file is in jaxnas, experiments or the ``__main__`` script."""
+    path = os.path.realpath(pathname)
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return path.startswith(_OWN_ROOTS) or (
+        main_file is not None and path == os.path.realpath(main_file)
+    )
+
+
+def data_dir() -> pathlib.Path:
+    """The data directory: ``--data_dir`` > ``$JAXNAS_DATA_DIR`` > ``<jaxnas cache>/data``."""
+    return resolve_data_dir(_DATA_DIR.value)
+
+
+def workdir(default: str | pathlib.Path | None = None) -> pathlib.Path:
+    """``--workdir``, else ``default``; raises ``app.UsageError`` when neither is given."""
+    w = _WORKDIR.value or default
+    if w is None:
+        raise app.UsageError("--workdir is required")
+    return pathlib.Path(w)
+
+
+def download() -> bool:
+    """``--download``: whether missing benchmark files may be downloaded."""
+    return _DOWNLOAD.value
+
+
+def check_no_args(argv) -> None:
+    """Raises ``app.UsageError`` on positional arguments (all input goes through flags)."""
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+
+
+class _OwnInfoOnly(pylogging.Filter):
+    """Drops INFO/DEBUG records that come from outside jaxnas, experiments and ``__main__``."""
+
+    def filter(self, record: pylogging.LogRecord) -> bool:
+        if record.levelno >= pylogging.WARNING:
+            return True
+        return _is_own(str(record.pathname))
+
+
+_FILTER = _OwnInfoOnly()
+
+
+def quiet_logging(third_party: bool = False) -> None:
+    """Turns off other libraries' INFO chatter (orbax's checkpoint lines, jax's backend probing,
+    etils); warnings and errors of every library, and all of this project's logging, stay.
+
+    Works on absl's handler (orbax logs through absl, jax through Python logging; absl's handler
+    receives both) by the file a record comes from, so it is safe to call more than once.
+
+    Args:
+      third_party: keep the other libraries' INFO logging (undoes an earlier call).
+    """
+    handler = absl_logging.get_absl_handler()
+    handler.removeFilter(_FILTER)
+    for h in pylogging.getLogger().handlers:
+        h.removeFilter(_FILTER)
+    if third_party:
+        return
+    handler.addFilter(_FILTER)
+    for h in pylogging.getLogger().handlers:
+        if h is not handler:
+            h.addFilter(_FILTER)
+
+
+def progress(iterable: Iterable | None = None, **kwargs):
+    """A tqdm progress bar on stderr, off when stderr is not a terminal (logs, tests).
+
+    Keyword arguments go to ``tqdm.tqdm`` (``desc``, ``total``, ``unit``, ...).
+    """
+    from tqdm import tqdm
+
+    kwargs.setdefault("disable", not sys.stderr.isatty())
+    kwargs.setdefault("dynamic_ncols", True)
+    kwargs.setdefault("leave", False)
+    return tqdm(iterable, **kwargs)
+
+
+def run(main: Callable[[list[str]], object]) -> None:
+    """``absl.app.run(main)`` with :func:`quiet_logging` applied after flag parsing."""
+
+    def _main(argv):
+        quiet_logging(third_party=_THIRD_PARTY_LOGS.value)
+        return main(argv)
+
+    app.run(_main)

@@ -11,23 +11,20 @@ every cell, ``results.json``. See that function for the files written under ``--
 
 from __future__ import annotations
 
-from absl import app, flags
 from ml_collections import config_flags
 
+from experiments import common
 from jaxnas.pretrain import cate
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", "experiments/configs/cate_nb201.py", "CATE pretraining config.", lock_config=True
 )
-_WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (checkpoints, results).")
-flags.mark_flag_as_required("workdir")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    cate.train_and_evaluate(_CONFIG.value, _WORKDIR.value)
+    common.check_no_args(argv)
+    cate.train_and_evaluate(_CONFIG.value, common.workdir())
 
 
 if __name__ == "__main__":
-    app.run(main)
+    common.run(main)

@@ -45,7 +45,6 @@ import json
 import logging
 import os
 import pathlib
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -56,6 +55,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxnas import embeddings as jaxnas_embeddings
+from jaxnas import io
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
 from jaxnas.pretrain import cate_pairs
@@ -492,29 +493,14 @@ def embed_cells(
 
 
 def save_embeddings(path: str | os.PathLike, ids, embeddings: np.ndarray, **meta) -> None:
-    """Writes ``ids [M]`` and ``embeddings [M, d]`` (+ scalar / string ``meta``) to an ``.npz``
-    atomically (temporary file in the same directory, then ``os.replace``)."""
-    path = os.fspath(path)
-    if len(ids) != len(embeddings):
-        raise ValueError(f"{len(ids)} ids for {len(embeddings)} embeddings")
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, suffix=".npz.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, ids=np.asarray(ids), embeddings=embeddings, **meta)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Writes ``ids [M]`` and ``embeddings [M, d]`` (+ scalar / string ``meta``, e.g.
+    ``pooling``) with :func:`jaxnas.embeddings.save` (validated, atomic)."""
+    jaxnas_embeddings.save(path, ids, embeddings, **meta)
 
 
 def load_embeddings(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays written by :func:`save_embeddings`."""
-    with np.load(os.fspath(path), allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    """The arrays written by :func:`save_embeddings` (:func:`jaxnas.embeddings.load`)."""
+    return jaxnas_embeddings.load(path).as_dict()
 
 
 def model_config_dict(config: cate_model.CATEConfig) -> dict:
@@ -524,23 +510,6 @@ def model_config_dict(config: cate_model.CATEConfig) -> dict:
 
 BEST_PARAMS = "best_params.msgpack"
 BEST_INFO = "best.json"
-
-
-def _write_atomic(path: pathlib.Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _write_json(path: pathlib.Path, obj) -> None:
-    _write_atomic(path, json.dumps(obj, indent=1).encode())
 
 
 def restore(workdir: str | os.PathLike, step: int | None = None, best: bool = True):
@@ -667,8 +636,8 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
         if config.keep_best and (best["kl"] is None or m["kl"] < best["kl"]):
             best.update(kl=float(m["kl"]), step=int(st.step))
             params = jax.device_get(st.params)
-            _write_atomic(out / BEST_PARAMS, flax.serialization.to_bytes(params))
-            _write_json(best_info, best)
+            io.write_bytes(out / BEST_PARAMS, flax.serialization.to_bytes(params))
+            io.write_json(best_info, best)
         if best["kl"] is not None:
             m["best_kl"] = best["kl"]
         return m
@@ -758,6 +727,6 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
         },
         "backend": jax.default_backend(),
     }
-    _write_json(out / "results.json", results)
+    io.write_json(out / "results.json", results)
     log.info("held-out %s", json.dumps(results["held_out"]))
     return results

@@ -8,8 +8,8 @@ Binaries are run with :func:`run_binary` (also the ``run_binary`` fixture), whic
 ``--data_dir`` set to that same directory, so a binary never falls back to the user's cache.
 
 Tests marked ``slow`` are deselected unless ``-m slow`` (or another ``-m`` expression) or
-``--run-slow`` (everything) is given: the README's test command runs the fast ones, ``.ci/run``
-then runs the slow ones with ``-m slow``.
+``--run-slow`` (everything) is given, or the test is named by node id (``path::test``): the
+README's test command runs the fast ones, ``.ci/run`` then runs the slow ones with ``-m slow``.
 """
 
 import os
@@ -42,10 +42,16 @@ def pytest_collection_modifyitems(config, items):
     # An explicit -m expression (e.g. ``-m slow`` or ``-m ""``) decides on its own.
     if config.getoption("--run-slow") or config.option.markexpr:
         return
-    slow = [item for item in items if "slow" in item.keywords]
+    # Tests named by node id on the command line (path::test) run even when slow.
+    named = tuple(a.split("::", 1)[1] for a in config.args if "::" in a)
+
+    def deselect(item) -> bool:
+        return "slow" in item.keywords and not item.nodeid.split("::", 1)[1].startswith(named)
+
+    slow = [item for item in items if deselect(item)]
     if slow:
         config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if "slow" not in item.keywords]
+        items[:] = [item for item in items if not deselect(item)]
 
 
 def run_binary(

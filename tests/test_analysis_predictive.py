@@ -105,3 +105,46 @@ def test_study_scores_only_good_unseen_rows(problem):
         predictive.study(jax.random.key(0), x, np.where(np.arange(len(y)) == 0, np.nan, y))
     with pytest.raises(ValueError, match=r"x \[N, D\]"):
         predictive.study(jax.random.key(0), x[:, 0], y)
+
+
+def test_score_filter_both_drops_low_predictions():
+    y = np.array([0.9, 0.85, 0.95, 0.5, 0.88], np.float32)
+    mean = np.array([[0.9, 0.7, 0.93, 0.9, 0.86]], np.float32)
+    idx = np.array([[0]])
+    both = predictive.score(mean, y, idx, score_filter="both")
+    true = predictive.score(mean, y, idx, score_filter="true")
+    assert both["num_eval"] == [2] and true["num_eval"] == [3]  # rows 2, 4 vs rows 1, 2, 4
+    np.testing.assert_allclose(both["rmse"][0], np.sqrt((0.02**2 + 0.02**2) / 2), rtol=1e-5)
+    with pytest.raises(ValueError):
+        predictive.score(mean, y, idx, score_filter="pred")
+
+
+@pytest.mark.slow
+def test_supervised_baseline_never_sees_labels_outside_its_rows():
+    """Labels outside each seed's training rows are NaN: one leaked label would make the encoder
+    (or the GP) NaN. The labels of the training rows are kept, so the fits are real."""
+    from jaxnas.spaces import nb201
+
+    cells = nb201.all_cells()[::61][:200]
+    adj, ops = nb201.to_node_graph(cells)
+    y = 0.8 + 0.02 * (np.asarray(cells) == nb201.OPS.index("nor_conv_3x3")).sum(1)
+    y = y.astype(np.float32)
+    idx = np.asarray(predictive.train_sets(jax.random.key(0), len(y), 24, 2))
+    y_hidden = np.full_like(y, np.nan)
+    y_hidden[idx.ravel()] = y[idx.ravel()]
+    kw = dict(num_layers=2, hidden=16, latent=4, head_hidden=8, batch_size=8, epochs=5)
+    mean, info = predictive.supervised_predictions(
+        jax.random.key(1), adj, ops, len(nb201.NODE_OPS), y_hidden, idx, gp_steps=5,
+        encoder_kwargs=kw,
+    )  # fmt: skip
+    assert mean.shape == (2, len(y)) and np.isfinite(mean).all()
+    # The same call with full labels gives the same predictions: nothing but the rows is read.
+    full, _ = predictive.supervised_predictions(
+        jax.random.key(1), adj, ops, len(nb201.NODE_OPS), y, idx, gp_steps=5, encoder_kwargs=kw
+    )
+    np.testing.assert_allclose(mean, full, rtol=1e-5, atol=1e-6)
+    # A leaking variant (labels of every row in the fit) is caught by the NaN labels.
+    from jaxnas.pretrain import supervised
+
+    with pytest.raises(ValueError, match="finite"):
+        supervised.fit_rows(jax.random.key(0), adj, ops, y_hidden, len(nb201.NODE_OPS), **kw)

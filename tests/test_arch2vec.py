@@ -2,6 +2,7 @@
 
 import jax
 import numpy as np
+import pytest
 
 from jaxnas import train
 from jaxnas.models import vgae
@@ -52,6 +53,7 @@ def test_cached_batch_indices_equal_train_batch_indices():
         np.testing.assert_array_equal(f(step), train.batch_indices(key, 50, 8, step))
 
 
+@pytest.mark.slow
 def test_resume_gives_same_params(tmp_path):
     """An interrupted run resumed from its checkpoint ends with the parameters of an
     uninterrupted one."""

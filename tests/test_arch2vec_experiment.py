@@ -6,15 +6,17 @@ import json
 
 import jax
 import numpy as np
+import pytest
 from conftest import run_binary
 
 from jaxnas.pretrain import arch2vec
 
 
 def _run(module, *args):
-    return run_binary(module, *args, data_dir=False, timeout=600)
+    return run_binary(module, *args, timeout=600)
 
 
+@pytest.mark.slow
 def test_pretrain_smoke_resume_and_table(tmp_path):
     w = tmp_path / "nb201"
     cfg = "--config=experiments/configs/arch2vec_nb201.py:smoke,reference"
@@ -33,6 +35,11 @@ def test_pretrain_smoke_resume_and_table(tmp_path):
     assert h["graphs"] == 30 and h["ops_total"] == 30 * 8 and h["edges_total"] == 30 * 28
     assert 0 <= h["exact_match"] <= h["accuracy"] <= 1
     assert g["num_samples"] == 200 and 0 <= g["num_unique"] <= g["num_valid"] <= 200
+    gr, hr = res["generation_reference"], res["held_out_reference"]
+    assert gr["num_samples"] == 200 and 0 <= gr["num_unique"] <= gr["num_valid"] <= 200
+    assert gr["num_valid"] >= g["num_valid"]  # NB201: labels only, a weaker rule
+    assert hr["accuracy"] == h["accuracy"]  # NB201 has no padding rows
+    assert res["config"]["eval_after_epochs"] == 1 and res["config"]["split"] == "reference"
     assert res["data"]["train_cells"] == 270 and res["model"]["op_decoder"] == "sigmoid"
     assert res["model"]["kl_weight"] == 1 / (8 * 8)  # reference: 1 / (batch x nodes)
 
@@ -54,9 +61,11 @@ def test_pretrain_smoke_resume_and_table(tmp_path):
     assert cell["accuracy"] == 100 * h["accuracy"] and table["cells"]["gae"]["nb101"] is None
     assert table["seed"]["arch2vec"]["nb201"]["uniqueness"] == 98.72
     md = (tmp_path / "table.md").read_text()
-    assert "| arch2vec |" in md and "98.72" in md
+    assert "| arch2vec |" in md and "98.72" in md and "reference code's definitions" in md
+    assert cell["validity_reference"] == 100 * gr["validity"]
 
 
+@pytest.mark.slow
 def test_darts_jraph_smoke_in_process(tmp_path):
     from experiments.configs import arch2vec_darts
 

@@ -287,6 +287,7 @@ def test_loss_matches_numpy(tiny):
     assert float(m["masked"]) == n
 
 
+@pytest.mark.slow
 def test_loss_jit_matches_eager_and_vmap_encode(tiny):
     adj, ops = _random_cells(8, b=4)
     model, params, enc = tiny
@@ -305,6 +306,7 @@ def test_loss_jit_matches_eager_and_vmap_encode(tiny):
     np.testing.assert_allclose(enc(adj, ops), one, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_overfits_a_fixed_batch(tiny):
     """40 Adam steps on 8 pairs with one fixed corruption bring the KL near 0 (its floor)."""
     adj, ops = _random_cells(9, b=8)

@@ -5,6 +5,7 @@ embeddings (CATE's) distinct for distinct cells, matching the restored parameter
 import json
 
 import numpy as np
+import pytest
 from conftest import run_binary
 
 
@@ -18,6 +19,7 @@ def _run(workdir, *extra):
     )
 
 
+@pytest.mark.slow
 def test_pretrain_cate_smoke_and_resume(tmp_path):
     import jax
     from test_cate import assert_distinct_as_classes, cate_classes

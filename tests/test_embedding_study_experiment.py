@@ -25,18 +25,26 @@ def study(tmp_path_factory, data_dir):
         "experiments.embedding_study",
         "--config=experiments/configs/embedding_study.py:smoke", f"--workdir={w}",
         f"--data_dir={data_dir}",
-        f"--config.encodings=('adjacency_one_hot','learned={tmp / 'embeddings.npz'}')",
+        f"--config.encodings=('adjacency_one_hot','learned={tmp / 'embeddings.npz'}',"
+        "'supervised')",
         timeout=600,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     return w, r
 
 
+@pytest.mark.slow
 def test_outputs(study):
     w, r = study
     res = json.loads((w / "study.json").read_text())
     assert res["benchmark"] == "nb201-cifar10" and "naslib_nb201_zen" in res["source"]
-    assert set(res["encodings"]) == {"adjacency_one_hot", "learned"}
+    assert set(res["encodings"]) == {"adjacency_one_hot", "learned", "supervised"}
+    # The per-seed supervised baseline: in the predictive study only, trained on its rows.
+    sup = res["predictive"]["supervised"]
+    assert len(sup["rmse"]) == 2 and np.isfinite(sup["rmse"]).all()
+    assert sup["trained_on"].startswith("each seed's")
+    assert "supervised" not in res["edit_distance"]["encodings"]
+    assert res["predictive"]["learned"]["score_filter"] == "both"
     assert res["encodings"]["learned"]["dim"] == 30
     p = res["predictive"]
     assert len(p["learned"]["rmse"]) == 2 and p["learned"]["num_train"] == 20

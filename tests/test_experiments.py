@@ -2,7 +2,10 @@
 
 import json
 
+import pytest
 
+
+@pytest.mark.slow
 def test_summarize_spaces(tmp_path, data_dir, run_binary):
     r = run_binary("experiments.summarize_spaces", f"--workdir={tmp_path}", timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]

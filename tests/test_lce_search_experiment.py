@@ -23,6 +23,7 @@ def smoke(tmp_path_factory, data_dir):
     return work, out.stdout
 
 
+@pytest.mark.slow
 def test_outputs_written_and_consistent(smoke):
     work, stdout = smoke
     for f in ("lce_search.jsonl", "lce_search.json", "lce_search.md", "lce_search_regret.png",

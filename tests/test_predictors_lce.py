@@ -150,6 +150,7 @@ def test_batched_fit_equals_per_curve_fit(fitted):
         np.testing.assert_array_equal(one.num_steps[0], fit.num_steps[b])
 
 
+@pytest.mark.slow
 def test_ensemble_prefers_generating_family():
     """S-shaped hill3 curves (which pow3 cannot follow) put most posterior weight on hill3.
     (The converse does not hold: hill3 mimics pow3 curves well, so those stay mixed.)"""
@@ -205,6 +206,7 @@ def test_lcsvr_beats_last_value_on_saturating_family():
     assert set(model.best_params) == {"C", "nu", "gamma"}
 
 
+@pytest.mark.slow
 def test_lce_eval_smoke(tmp_path, data_dir):
     out = run_binary(
         "experiments.lce_eval", "--config=experiments/configs/lce_eval.py:smoke",

@@ -134,13 +134,16 @@ def test_generation_on_hand_made_latents():
     r = rec.generation_metrics(
         jax.random.key(0), decode, mean, std, "nb201", False, num_samples=300, batch_size=128
     )
-    assert r == {"num_samples": 300, "num_valid": 300, "num_unique": 2, "validity": 1.0,
-                 "uniqueness": 2 / 300}  # fmt: skip
+    want = {"num_samples": 300, "num_valid": 300, "num_unique": 2, "validity": 1.0,
+            "uniqueness": 2 / 300}  # fmt: skip
+    assert r == {**want, "reference": want}  # the same under the reference's definitions
     mean[1, nb201.NODE_OPS.index("output")] = 20.0  # vertex 1 decodes as 'output': invalid
     r = rec.generation_metrics(
         jax.random.key(0), decode, mean, std, "nb201", False, num_samples=50, batch_size=128
     )
     assert r["num_valid"] == 0 and r["validity"] == 0.0
+    # The reference never checks ops[1] (is_valid_nasbench201 starts at index 2): all valid.
+    assert r["reference"]["num_valid"] == 50 and r["reference"]["validity"] == 1.0
 
 
 def test_latent_moments():

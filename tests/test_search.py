@@ -164,6 +164,7 @@ def test_budget_in_seconds():
     assert base.at_budgets(traj, [400.0])["exhausted"].all()
 
 
+@pytest.mark.slow
 def test_arch2vec_rl_on_a_hand_made_embedding():
     prob, y = toy_problem()
     # A hand-made 4-d embedding: the decisions as coordinates (any [N, D] table works).

@@ -42,7 +42,12 @@ def runs(name):  # 4 seeds x 31 queries, computed once per algorithm
     return _RUNS[name]
 
 
-@pytest.mark.parametrize("name", list(ALGOS))
+_SLOW = ("bananas", "neural_predictor", "gp_ucb_batch3")  # 6-13 CPU-s each; dngo stays fast
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in _SLOW else n for n in ALGOS]
+)
 def test_inside_space_exact_budget_and_finds_optimum(name):
     runs(name)
 
@@ -81,6 +86,7 @@ def test_no_recompilation_across_rounds_and_tables():
     assert traces == {"ask": 1, "fit": 1}, traces
 
 
+@pytest.mark.slow
 def test_cate_dngo_ls_on_a_hand_made_embedding():
     prob, y = toy_problem()
     prob = prob._replace(x=jnp.asarray(prob.choices, jnp.float32))  # 4-d hand-made embedding

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from conftest import run_binary
 
 
@@ -9,6 +10,7 @@ def _run(args, timeout=900):
     return run_binary(*args, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_nb201_search_smoke_and_plot(tmp_path, data_dir):
     r = _run(
         [
@@ -40,6 +42,7 @@ def test_nb201_search_smoke_and_plot(tmp_path, data_dir):
     assert (tmp_path / "curves.svg").exists() and (tmp_path / "curves.png").exists()
 
 
+@pytest.mark.slow
 def test_search_vmap_benchmark_smoke(data_dir):
     r = _run(
         [

@@ -9,6 +9,7 @@ from conftest import run_binary
 from jaxnas.search import registry
 
 
+@pytest.mark.slow
 def test_encoding_comparison_smoke(tmp_path, data_dir):
     r = run_binary(
         "experiments.encoding_comparison",
@@ -49,4 +50,4 @@ def test_every_subroutine_builds_from_the_config():
     ls = c.searchers.dngo_ls
     assert registry.make_searcher("dngo_ls", ls).batch_size == ls.batch_size + ls.ls_k
     with pytest.raises(KeyError, match="unknown searcher"):
-        registry.make_searcher("bohb", {})
+        registry.make_searcher("no_such_searcher", {})

@@ -4,6 +4,7 @@ embeddings file keyed by hash."""
 import json
 
 import numpy as np
+import pytest
 from conftest import run_binary
 
 from jaxnas.data import nb101 as d101
@@ -13,6 +14,7 @@ def _run(args, timeout=900):
     return run_binary("experiments.search_table", *args, timeout=timeout)
 
 
+@pytest.mark.slow
 def test_nb101_search_smoke(tmp_path, data_dir):
     table = d101.load_nb101_vis(data_dir, download=False)
     hashes = np.asarray(table.module_hash)

@@ -113,6 +113,7 @@ def test_nearest_neighbours_without_key_breaks_ties_by_row_order(chunk):
         problem.nearest_neighbours(real, 50)
 
 
+@pytest.mark.slow
 def test_main_job_smoke_pretrains_and_runs_arch2vec_methods(tmp_path, data_dir):
     r = run_binary(
         "experiments.nb201_search",

@@ -3,10 +3,12 @@
 import json
 
 import numpy as np
+import pytest
 from conftest import run_binary
 from scipy import stats
 
 
+@pytest.mark.slow
 def test_outside_space_smoke(tmp_path, data_dir):
     r = run_binary(
         "experiments.outside_space",

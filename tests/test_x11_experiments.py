@@ -2,7 +2,10 @@
 
 import json
 
+import pytest
 
+
+@pytest.mark.slow
 def test_x11_table_smoke(tmp_path, data_dir, run_binary):
     r = run_binary(
         "experiments.x11_table",
@@ -54,6 +57,7 @@ def test_x11_table_rejects_unknown_variant(tmp_path, run_binary):
     assert "nope" in r.stderr
 
 
+@pytest.mark.slow
 def test_x11_query_benchmark_smoke(tmp_path, data_dir, run_binary):
     r = run_binary(
         "experiments.benchmarks.x11_query",

@@ -87,6 +87,13 @@ def _measure(step_fn, state, get_batch, steps: int, repeats: int) -> tuple[float
     return float(np.median(times)), state
 
 
+def _mean_seconds(fn, n: int) -> float:
+    t0 = time.perf_counter()
+    for s in range(n):
+        fn(s)
+    return (time.perf_counter() - t0) / n
+
+
 def bench_space(space: str, batch_size: int, steps: int, repeats: int) -> dict:
     cells = _cells(space)
     n = cells.ops.shape[1]
@@ -121,14 +128,10 @@ def bench_space(space: str, batch_size: int, steps: int, repeats: int) -> dict:
         state = train.create(params, tx, model_state)
         step_fn = train.make_train_step(vgae.make_loss_fn(model), tx)
         sec, _ = _measure(step_fn, state, get_batch, steps, repeats)
-        t0 = time.perf_counter()
-        for s in range(200):
-            get_batch(s)
-        host = (time.perf_counter() - t0) / 200
-        t0 = time.perf_counter()
-        for s in range(20):
-            train.batch_indices(jax.random.key(2), num, batch_size, s)
-        uncached = (time.perf_counter() - t0) / 20
+        host = _mean_seconds(get_batch, 200)
+        uncached = _mean_seconds(
+            lambda s: train.batch_indices(jax.random.key(2), num, batch_size, s), 20
+        )
         results[form] = {
             "ms_per_step": 1e3 * sec,
             "steps_per_s": 1 / sec,
@@ -146,18 +149,13 @@ def bench_space(space: str, batch_size: int, steps: int, repeats: int) -> dict:
 
 def main(argv):
     common.check_no_args(argv)
-    load0 = os.getloadavg()
-    t0 = time.perf_counter()
-    res = {
-        "batch_size": _BATCH.value,
-        "steps": _STEPS.value,
-        "repeats": _REPEATS.value,
-        "backend": jax.default_backend(),
-        "cpu_count": os.cpu_count(),
-        "spaces": [
-            bench_space(s, _BATCH.value, _STEPS.value, _REPEATS.value) for s in _SPACES.value
-        ],
-    }
+    load0, t0 = os.getloadavg(), time.perf_counter()
+    b, steps, repeats = _BATCH.value, _STEPS.value, _REPEATS.value
+    res = {"batch_size": b, "steps": steps, "repeats": repeats}
+    res.update(backend=jax.default_backend(), cpu_count=os.cpu_count())
+    res["spaces"] = [
+        bench_space(s, b, steps, repeats) for s in common.progress(_SPACES.value, desc="spaces")
+    ]
     res["loadavg_before_after"] = [load0, os.getloadavg()]
     res["wall_s"] = time.perf_counter() - t0
     text = json.dumps(res, indent=1)

@@ -2,6 +2,11 @@
 ``supervised_nb101.py``): arch2vec's GIN (4 layers, hidden 128, 16-d embedding) + an MLP
 regressor on validation accuracy, Adam 1e-3, clip 5, batch 32, 90/10 split.
 
+These runs train on 90% of *all* labels: their embeddings must not enter the GP predictive study
+(they would predict labels the encoder has seen -- the 0.008 RMSE of the NB201 supervised row
+before issue 19 was this leak). The predictive study trains its own supervised encoder on each
+seed's 250 labelled rows (``experiments/configs/embedding_study.py``, encoding ``supervised``).
+
 Variant ``smoke``: a few hundred labels, a tiny model, a few steps, labelled cells exported only
 (numbers meaningless).
 """

@@ -14,6 +14,24 @@
   NB201 ``nb201.from_node_graph``, DARTS ``darts.from_arch2vec``); uniqueness is the number of
   distinct canonical forms (NB101 official hash, NB201 cell, DARTS cell with the two edges of
   each node sorted) over the number of valid graphs.
+* The reference code's definitions (:func:`validity_uniqueness_reference`, reported as
+  ``generation_reference`` beside ``generation``), MSU-MLSys-Lab/arch2vec:
+
+  - NB201 (``models/pretraining_nasbench201.py`` with ``utils/utils.py``
+    ``is_valid_nasbench201``): valid when ``ops[0]`` is ``input``, ``ops[-1]`` is ``output`` and
+    ``ops[2..6]`` are edge ops -- ``ops[1]`` and the adjacency are never checked;
+  - NB101 (``models/pretraining_nasbench101.py``): valid when ``nasbench.is_valid(ModelSpec(
+    decoded 7x7, ops))``, i.e. the pruned cell is valid (as :func:`canonical_nb101`);
+  - DARTS (``models/pretraining_darts.py``, ``utils/utils.py`` ``is_valid_darts``): labels
+    ``c_k-2``, ``c_k-1`` on vertices 0, 1 and ``output`` on vertex 10, an op (``none``
+    included) on vertices 2-9, and the per-node in-edge rules of :func:`is_valid_darts`;
+  - uniqueness, all three: distinct ``graph_util.hash_module(decoded adjacency, one-hot ops)`` of
+    the *unpruned* decode over the valid samples (the hash partitions graphs by labelled
+    isomorphism; integer op ids give the same partition as one-hot rows). Vertices decoded as
+    the padding class (a model with ``pad_class``) are dropped first.
+* :func:`reference_counts`: the reference's printed held-out accuracies (``utils/utils.py``
+  ``get_accuracy``): op accuracy over *every* vertex row (a padding row's target is
+  ``argmax`` of an all-zero row, i.e. class 0) and edge accuracy over the whole upper triangle.
 """
 
 from __future__ import annotations
@@ -24,7 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxnas.spaces import base, darts, nb101, nb201
+from jaxnas.spaces import base, darts, nb101, nb101_hash, nb201
 
 # ----------------------------------------------------------------------------------------------
 # Reconstruction.
@@ -178,6 +196,109 @@ def validity_uniqueness(space: str, adjacency: np.ndarray, ops: np.ndarray) -> d
     }
 
 
+def reference_counts(op_logits, adj_logits, adjacency, ops, weights=None) -> dict:
+    """Counts of the reference's printed accuracies (module docstring; jittable): op rows and
+    upper-triangle pairs over every vertex, padding included."""
+    o = jnp.asarray(ops)
+    b, n = o.shape
+    w = jnp.ones((b,), bool) if weights is None else jnp.asarray(weights, bool)
+    pred = jnp.argmax(op_logits, -1)
+    ops_ok = (pred == jnp.where(o >= 0, o, 0)) & w[:, None]
+    upper = jnp.triu(jnp.ones((n, n), bool), k=1)[None]
+    edge_ok = ((adj_logits > 0) == (jnp.asarray(adjacency) > 0)) & upper & w[:, None, None]
+    i32 = jnp.int32
+    return {
+        "ops_correct": jnp.sum(ops_ok).astype(i32),
+        "ops_total": (jnp.sum(w) * n).astype(i32),
+        "edges_correct": jnp.sum(edge_ok).astype(i32),
+        "edges_total": (jnp.sum(w) * (n * (n - 1) // 2)).astype(i32),
+    }
+
+
+def reference_accuracies(counts: dict) -> dict:
+    """``op_accuracy``, ``edge_accuracy`` and ``accuracy`` (their mean) of summed
+    :func:`reference_counts`."""
+    op = counts["ops_correct"] / max(counts["ops_total"], 1)
+    edge = counts["edges_correct"] / max(counts["edges_total"], 1)
+    return {"op_accuracy": op, "edge_accuracy": edge, "accuracy": 0.5 * (op + edge)}
+
+
+_NB201_INPUT = nb201.NODE_OPS.index("input")
+_NB201_OUTPUT = nb201.NODE_OPS.index("output")
+_NB201_EDGE_OPS = frozenset(nb201.NODE_OPS.index(o) for o in nb201.OPS)
+_DARTS_OUTPUT = len(darts.ARCH2VEC_OPS) - 1
+_DARTS_NODE_OPS = frozenset(range(2, _DARTS_OUTPUT))  # 'none' .. 'dil_conv_5x5'
+
+
+def is_valid_nb201_reference(adjacency: np.ndarray, ops: np.ndarray) -> bool:
+    """``is_valid_nasbench201``: labels only (``ops[0]``, ``ops[-1]``, ``ops[2..6]``)."""
+    del adjacency  # never read by the reference
+    o = [int(x) for x in ops]
+    if o[0] != _NB201_INPUT or o[-1] != _NB201_OUTPUT:
+        return False
+    return all(x in _NB201_EDGE_OPS for x in o[2:-1])
+
+
+def is_valid_darts_reference(adjacency: np.ndarray, ops: np.ndarray) -> bool:
+    """``is_valid_darts`` of the reference's ``utils/utils.py`` on an 11-vertex decode."""
+    o = [int(x) for x in ops]
+    if o[0] != 0 or o[1] != 1 or o[-1] != _DARTS_OUTPUT:
+        return False
+    if any(x not in _DARTS_NODE_OPS for x in o[2:-1]):
+        return False
+    a = np.asarray(adjacency)
+    # Intermediate node j (vertices 2 + 2j, 3 + 2j) needs an input among vertices < 2 + 2j and
+    # none from vertices >= 4 + 2j (the last node's check of later inputs is absent, as in the
+    # reference).
+    for j in range(4):
+        lo, hi = 2 + 2 * j, 4 + 2 * j
+        for v in (lo, lo + 1):
+            if a[:lo, v].sum() == 0:
+                return False
+            if j < 3 and a[hi:, v].sum() > 0:
+                return False
+    return True
+
+
+def _reference_key(adjacency: np.ndarray, ops: np.ndarray) -> str:
+    return nb101_hash.official_hash(np.asarray(adjacency), [int(x) for x in ops])
+
+
+def validity_uniqueness_reference(space: str, adjacency: np.ndarray, ops: np.ndarray) -> dict:
+    """The reference code's validity and uniqueness (module docstring) of decoded graphs.
+
+    Args:
+      space: ``'nb101'``, ``'nb201'`` or ``'darts'``.
+      adjacency: ``uint8 [S, N, N]`` decoded graphs (upper triangle).
+      ops: ``int [S, N]`` decoded ops (-1 for vertices decoded as padding; they are dropped).
+
+    Returns:
+      The keys of :func:`validity_uniqueness`, as fractions.
+    """
+    keys = []
+    for a, o in zip(np.asarray(adjacency), np.asarray(ops), strict=True):
+        keep = o >= 0
+        a, o = a[np.ix_(keep, keep)], o[keep]
+        if space == "nb101":
+            ok = len(o) >= 2 and nb101.is_valid(a, o)
+        elif space == "nb201":
+            ok = len(o) == nb201.NUM_EDGES + 2 and is_valid_nb201_reference(a, o)
+        elif space == "darts":
+            ok = len(o) == darts.ARCH2VEC_NODES and is_valid_darts_reference(a, o)
+        else:
+            raise ValueError(f"unknown space {space!r}")
+        keys.append(_reference_key(a, o) if ok else None)
+    valid = [k for k in keys if k is not None]
+    s = len(keys)
+    return {
+        "num_samples": s,
+        "num_valid": len(valid),
+        "num_unique": len(set(valid)),
+        "validity": len(valid) / max(s, 1),
+        "uniqueness": len(set(valid)) / max(len(valid), 1),
+    }
+
+
 def latent_moments(mu_batches) -> tuple[np.ndarray, np.ndarray]:
     """Mean and std ``[N, D]`` over cells of encoder means, from an iterable of ``[B, N, D]``.
 
@@ -226,7 +347,8 @@ def generation_metrics(
       batch_size: decode batch size.
 
     Returns:
-      :func:`validity_uniqueness`'s dict.
+      :func:`validity_uniqueness`'s dict, plus ``reference``: the same decodes under the
+      reference code's definitions (:func:`validity_uniqueness_reference`).
     """
     z = sample_latents(key, mean, std, num_samples)
     adjs, opss = [], []
@@ -239,4 +361,7 @@ def generation_metrics(
         a, o = decode_graphs(ol, al, pad_class)
         adjs.append(a[:k])
         opss.append(o[:k])
-    return validity_uniqueness(space, np.concatenate(adjs), np.concatenate(opss))
+    adj, ops = np.concatenate(adjs), np.concatenate(opss)
+    out = validity_uniqueness(space, adj, ops)
+    out["reference"] = validity_uniqueness_reference(space, adj, ops)
+    return out

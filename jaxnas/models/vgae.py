@@ -4,7 +4,8 @@ graph autoencoders it is compared with, as one Flax linen module.
 Model (:class:`GraphAutoencoder`, configured by :class:`ModelConfig`):
 
 * encoder: GIN (:mod:`jaxnas.models.gin`, 4 layers, hidden 128, over ``A + A^T``) for arch2vec,
-  or a GCN (:mod:`jaxnas.models.gae`) for the GAE / VGAE baselines of Kipf & Welling (2016);
+  or a GCN (:mod:`jaxnas.models.gcn`; Kipf & Welling's, or the reference code's layer with
+  ``gcn_layer='reference'``) for the GAE / VGAE baselines (:mod:`jaxnas.models.gae`);
 * per-node Gaussian latent: separate ``Linear(128 -> 16)`` heads for ``mu`` and ``log sigma``
   (the reference calls the latter ``logvar`` but uses it as a log standard deviation); a
   non-variational model (GAE) uses ``z = mu``;
@@ -31,7 +32,19 @@ the KL ~N^2 times too heavily and collapses the posterior.)
 
 Search spaces with variable-size cells (NB101) get one extra decoder class, *padding*
 (``pad_class=True``): a padding vertex is a target like any op, so decoded graphs carry their own
-number of vertices. (The reference pads with all-zero op rows instead.)
+number of vertices. (The reference pads with all-zero op rows instead: ``pad_class=False`` with
+the sigmoid op decoder, whose BCE then targets all-zero rows for padding vertices, and
+``bn_all_rows=True``, batch norm over every row as the reference's ``BatchNorm1d`` on the
+flattened ``[B * N, H]`` layout -- MSU-MLSys-Lab/arch2vec ``models/model.py``
+``Model._encoder``.)
+
+Training regime (:func:`make_loss_fn` with ``train=False``): the reference scripts call
+``model.eval()`` at the end of every epoch (``models/pretraining_nasbench101.py``,
+``pretraining_nasbench201.py``, ``pretraining_darts.py``, before the validity check, and again
+in ``utils/utils.py`` ``get_val_acc_vae``) and never ``model.train()``; from epoch 2 on the
+published model trained in eval mode: ``z = mu`` (``Model.reparameterize`` returns ``mu`` when
+not ``self.training``), no decoder dropout (``F.dropout(..., training=self.training)``) and batch
+norm with its running statistics, frozen. The KL term still trains ``mu`` and ``logvar``.
 
 Cells enter as ``Batch(adjacency uint8 [B, N, N], ops int32 [B, N])`` (directed upper-triangular
 adjacency, ops padded with -1), optionally with a padded ``jraph.GraphsTuple`` of the same cells
@@ -41,6 +54,7 @@ adjacency, ops padded with -1), optionally with a padded ``jraph.GraphsTuple`` o
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, NamedTuple
 
 import flax.linen as nn
@@ -49,12 +63,14 @@ import jax.numpy as jnp
 import jraph
 
 from jaxnas.encodings import graphs as graph_lib
+from jaxnas.models import gcn as gcn_lib
 from jaxnas.models import gin as gin_lib
 
 ENCODERS = ("gin", "gcn")
 OP_DECODERS = ("softmax", "sigmoid")
 REDUCTIONS = ("reference", "elbo")
 GRAPH_FORMS = ("dense", "jraph")
+GCN_LAYERS = ("kipf", "reference")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +95,15 @@ class ModelConfig:
         :func:`loss_terms`).
       graph_form: ``'dense'`` (padded ``[B, N, N]`` matmuls) or ``'jraph'`` (segment_sum; GIN
         only).
+      gcn_layer: GCN encoders: ``'kipf'`` or ``'reference'`` (:mod:`jaxnas.models.gcn`; then
+        ``num_layers`` counts every GCN layer, the latent heads included).
+      encoder_dropout: dropout on the input of each reference GCN layer (reference 0.3).
+      bn_all_rows: batch norm over every vertex row, padding included (the reference), instead
+        of real vertices only (dense GIN only).
+      gcn_normalize: the reference GCN layers propagate with ``D_in^-1/2 A D_out^-1/2`` (the
+        reference's ``normalize=True``) instead of ``A`` (:mod:`jaxnas.models.gcn`).
+      pool_all_slots: the cell embedding is the mean of ``mu`` over all ``N`` vertex slots,
+        padding included (the reference's NB101 embeddings), instead of over real vertices.
     """
 
     num_ops: int
@@ -94,6 +119,11 @@ class ModelConfig:
     kl_weight: float = 1.0
     reduction: str = "reference"
     graph_form: str = "dense"
+    gcn_layer: str = "kipf"
+    encoder_dropout: float = 0.0
+    bn_all_rows: bool = False
+    pool_all_slots: bool = False
+    gcn_normalize: bool = True
 
     def __post_init__(self):
         if self.encoder not in ENCODERS:
@@ -106,6 +136,12 @@ class ModelConfig:
             raise ValueError(f"graph_form must be one of {GRAPH_FORMS}, got {self.graph_form!r}")
         if self.graph_form == "jraph" and self.encoder != "gin":
             raise ValueError("graph_form='jraph' is implemented for the GIN encoder only")
+        if self.gcn_layer not in GCN_LAYERS:
+            raise ValueError(f"gcn_layer must be one of {GCN_LAYERS}, got {self.gcn_layer!r}")
+        if self.bn_all_rows and self.graph_form == "jraph":
+            raise ValueError("bn_all_rows is implemented for the dense form only")
+        if self.encoder == "gcn" and self.gcn_layer == "reference" and self.num_layers < 1:
+            raise ValueError("the reference GCN needs num_layers >= 1 (the latent layer)")
 
     @property
     def num_classes(self) -> int:
@@ -202,15 +238,23 @@ class GraphAutoencoder(nn.Module):
 
     def setup(self):
         c = self.config
+        self._gcn_heads = c.encoder == "gcn" and c.gcn_layer == "reference"
         if c.encoder == "gin":
             self.body = gin_lib.GIN(num_layers=c.num_layers, features=c.hidden, name="gin")
+        elif self._gcn_heads:
+            self.body = gcn_lib.ReferenceGCN(
+                c.num_layers - 1, c.hidden, c.encoder_dropout, name="gcn"
+            )
         else:
-            from jaxnas.models import gae  # the GCN lives with the baselines
-
-            self.body = gae.GCN(num_layers=c.num_layers, features=c.hidden, name="gcn")
-        self.mu_head = nn.Dense(c.latent, name="mu")
+            self.body = gcn_lib.GCN(num_layers=c.num_layers, features=c.hidden, name="gcn")
+        head = (
+            functools.partial(gcn_lib.ReferenceGCNLayer, c.latent, c.encoder_dropout)
+            if self._gcn_heads
+            else functools.partial(nn.Dense, c.latent)
+        )
+        self.mu_head = head(name="mu")
         if c.variational:
-            self.sigma_head = nn.Dense(c.latent, name="log_sigma")
+            self.sigma_head = head(name="log_sigma")
         self.decoder = InnerProductDecoder(c.num_classes, c.decoder_dropout, name="decoder")
 
     def encode(self, batch: Batch, train: bool = False) -> tuple[jax.Array, jax.Array]:
@@ -225,7 +269,18 @@ class GraphAutoencoder(nn.Module):
             mu = gin_lib.jraph_to_dense(batch.graphs, mu_flat, c.max_nodes)
             log_sigma = gin_lib.jraph_to_dense(batch.graphs, ls_flat, c.max_nodes)
             return mu, log_sigma
-        h = self.body(dense_inputs(batch.adjacency, batch.ops, c.num_ops), train=train)
+        g = dense_inputs(batch.adjacency, batch.ops, c.num_ops)
+        if c.bn_all_rows:
+            g = g._replace(node_mask=jnp.ones_like(g.node_mask))
+        if self._gcn_heads and c.gcn_normalize:
+            g = g._replace(adjacency=gcn_lib.reference_normalized_adjacency(g.adjacency))
+        h = self.body(g, train=train)
+        if self._gcn_heads:
+            mu = self.mu_head(h, g.adjacency, train)
+            log_sigma = (
+                self.sigma_head(h, g.adjacency, train) if c.variational else jnp.zeros_like(mu)
+            )
+            return mu, log_sigma
         mu = self.mu_head(h)
         log_sigma = self.sigma_head(h) if c.variational else jnp.zeros_like(mu)
         return mu, log_sigma
@@ -309,10 +364,26 @@ def _bce_with_logits(logits: jax.Array, target: jax.Array) -> jax.Array:
     return jnp.maximum(logits, 0.0) - logits * target + jnp.log1p(jnp.exp(-jnp.abs(logits)))
 
 
-def make_loss_fn(model: GraphAutoencoder):
+def make_loss_fn(model: GraphAutoencoder, train: bool = True):
     """``loss_fn(params, model_state, batch, rng) -> (loss, (model_state, metrics))`` for
-    :func:`jaxnas.train.make_train_step` (training mode: sampled ``z``, dropout, batch stats)."""
+    :func:`jaxnas.train.make_train_step`.
+
+    ``train=True``: training mode (sampled ``z``, dropout, batch statistics, running averages
+    updated). ``train=False``: the reference's regime after its first epoch (module docstring):
+    ``z = mu``, no dropout, batch norm with the running averages, which stay frozen; the step is
+    deterministic.
+    """
     config = model.config
+
+    def eval_loss_fn(params, model_state, batch: Batch, rng):
+        del rng
+        out = model.apply({"params": params, **model_state}, batch, train=False)
+        terms = loss_terms(out, batch.adjacency, batch.ops, config)
+        metrics = {k: v for k, v in terms.items() if k != "loss"}
+        return terms["loss"], (model_state, metrics)
+
+    if not train:
+        return eval_loss_fn
 
     def loss_fn(params, model_state, batch: Batch, rng):
         k_latent, k_drop = jax.random.split(rng)

@@ -14,8 +14,33 @@ evaluates it as the seed's table does:
 3. :func:`jaxnas.train.fit` with Adam and global-norm clipping; orbax checkpoints with the model
    config beside the parameters.
 4. Held-out reconstruction (:mod:`jaxnas.analysis.reconstruction`), validity and uniqueness of
-   10,000 graphs decoded from ``N(mean, std)`` of the training encodings, and the 16-d embedding
-   (node-mean of ``mu`` over real vertices, encoder in eval mode) of every cell.
+   10,000 graphs decoded from ``N(mean, std)`` of the training encodings -- under the space's own
+   rules (``generation``) and the reference code's definitions (``generation_reference``) -- and
+   the 16-d embedding (node-mean of ``mu`` over real vertices, encoder in eval mode) of every
+   cell.
+
+Reference switches (each a config key; the ``:reference`` config variant turns all on; the
+paper's method is the default), after MSU-MLSys-Lab/arch2vec:
+
+* ``eval_after_epochs=1``: the training regime of the reference scripts, which call
+  ``model.eval()`` at the end of each epoch (``models/pretraining_nasbench101.py``,
+  ``pretraining_nasbench201.py``, ``pretraining_darts.py``; and ``utils/utils.py``
+  ``get_val_acc_vae``) and never ``model.train()`` again: after the first epoch every step is
+  taken in eval mode (``z = mu``, no dropout, batch-norm running statistics frozen;
+  :func:`jaxnas.models.vgae.make_loss_fn` with ``train=False``).
+* ``split='reference'``: the first 90% of one fixed shuffle for training, its batches in the
+  same order every epoch (``_build_dataset``: one ``np.random.permutation`` of the first 90% of
+  ``data.json``, split into consecutive batches each epoch). The reference's last, short batch
+  (``len % 32`` cells) is dropped here (one compiled shape).
+* ``nb101_padding='zeros'``: NB101 cells padded with all-zero op rows and no padding class
+  (``preprocessing/gen_json.py``), batch norm over every row, embeddings averaged over all 7
+  slots, ``held_out_reference`` accuracies counting padding rows (``utils/utils.py``
+  ``get_accuracy``).
+* ``darts_data='reference'``: DARTS cells as ``preprocessing/gen_isomorphism_graphs.py`` made
+  them (:func:`reference_darts_cells`: ``'none'`` included, deduplicated by graph hash, ImageNet
+  network with normal = reduce under 600M MACs).
+* ``gcn_layer='reference'``: the GAE / VGAE layer of ``models/layers.py`` (see
+  :mod:`jaxnas.models.gcn`), 4 layers, input dropout = ``decoder_dropout``.
 
 ``config`` is any object with the attributes listed in :data:`CONFIG_KEYS` (e.g. an
 ``ml_collections.ConfigDict``); nothing here imports absl or ml_collections.
@@ -28,7 +53,6 @@ import json
 import logging
 import os
 import pathlib
-import tempfile
 import time
 from typing import Any, NamedTuple
 
@@ -36,11 +60,12 @@ import jax
 import numpy as np
 import optax
 
-from jaxnas import train
+from jaxnas import embeddings as embeddings_lib
+from jaxnas import io, train
 from jaxnas.analysis import reconstruction as rec
 from jaxnas.encodings import graphs as graph_lib
 from jaxnas.models import gae, vgae
-from jaxnas.spaces import base, darts, nb101, nb201
+from jaxnas.spaces import base, darts, nb101, nb101_hash, nb201
 
 log = logging.getLogger("jaxnas.pretrain.arch2vec")
 
@@ -72,7 +97,20 @@ CONFIG_KEYS = (
     "checkpoint_every",
     "eval_batch_size",
     "num_latent_samples",
+    "eval_after_epochs",  # > 0: eval-mode steps after this many epochs (reference: 1)
+    "split",  # 'random' (reshuffled batches each epoch) | 'reference' (fixed batch order)
+    "nb101_padding",  # 'class' (a padding decoder class) | 'zeros' (reference)
+    "gcn_layer",  # GAE / VGAE: 'kipf' | 'reference'
+    "darts_data",  # 'naslib' | 'reference' ('none' included, graph-hash dedup, MACs < 600M)
 )
+
+SPLITS = ("random", "reference")
+NB101_PADDINGS = ("class", "zeros")
+
+
+def _get(config, key: str, default):
+    """``config.<key>``, or ``default`` for configs written before the key existed."""
+    return getattr(config, key, default) if not hasattr(config, "get") else config.get(key, default)
 
 
 class Cells(NamedTuple):
@@ -118,6 +156,74 @@ def sample_darts_cells(key: jax.Array, num: int) -> np.ndarray:
     return np.stack([ops, inputs], axis=-1).astype(np.int32)
 
 
+IMAGENET_NETWORK = darts.Network(
+    channels=48, layers=14, num_classes=1000, image_size=28, stem_multiplier=1,
+    cell_bn_affine=True, pool_bn=False,
+)  # fmt: skip
+"""DARTS's ``NetworkImageNet(48, 1000, 14, False, genotype)`` from the cells on: 224x224 input
+reduced 8x by the stems, so the cells run at 28x28 with C = 48 (reductions at cells 4 and 9)."""
+
+_IMAGENET_STEM_MACS = (
+    3 * 24 * 9 * 112 * 112 + 24 * 48 * 9 * 56 * 56 + 48 * 48 * 9 * 28 * 28 - 27 * 48 * 28 * 28
+)
+"""ImageNet stems (stem0: 3x3/2 conv 3 -> 24 -> 3x3/2 conv 24 -> 48; stem1: 3x3/2 conv 48 -> 48)
+minus the CIFAR stem that :data:`IMAGENET_NETWORK` counts (its first cell's FactorizedReduce
+from 56x56 costs what the CIFAR-style 1x1 pre-processing at 28x28 costs)."""
+
+
+def imagenet_macs(cells: np.ndarray) -> np.ndarray:
+    """Multiply-accumulates (millions) of DARTS's ImageNet network with normal = reduce = each
+    cell (``int [M, 8, 2]``): convolutions and the classifier
+    (:func:`jaxnas.spaces.darts.flops` with ``convention='macs'``). The reference's filter
+    (``preprocessing/gen_isomorphism_graphs.py``: ``thop.profile`` of
+    ``NetworkImageNet(48, 1000, 14, False, genotype)``, ``macs < 6e8``) also counts batch norm
+    and pooling, so its threshold bites slightly earlier than this count's."""
+    c = np.asarray(cells)
+    g = np.stack([c, c], axis=1)  # [M, 2, 8, 2]: normal = reduce
+    return darts.flops(g, IMAGENET_NETWORK, convention="macs") + _IMAGENET_STEM_MACS / 1e6
+
+
+def reference_darts_cells(
+    key: jax.Array, num: int, max_macs: float = 600.0
+) -> tuple[np.ndarray, dict]:
+    """DARTS cells as the reference prepared them (``preprocessing/gen_isomorphism_graphs.py``).
+
+    ``num`` cells are drawn with both ops of a node uniform over all 8 ops, ``'none'``
+    included (``sample_arch``: ``np.random.choice(range(len(OPS)), ...)``), and two distinct
+    inputs; duplicates are dropped by the isomorphism hash of the 11-vertex graph (``hash_module``
+    of ``build_mat_encoding``; here its vectorised fingerprint
+    :func:`jaxnas.spaces.nb101_hash.wl_fingerprints`, first occurrence kept); cells whose
+    ImageNet network with normal = reduce has ``>= max_macs`` million MACs are dropped
+    (:func:`imagenet_macs`). The reference kept drawing until 600,000 cells passed; here
+    ``num`` is the number drawn.
+
+    Returns:
+      ``(cells int32 [M, 8, 2], info)``.
+    """
+    rng = base.host_rng(key)
+    ops = rng.integers(0, len(darts.OPS), size=(num, darts.NUM_EDGES))
+    inputs = np.empty((num, darts.NUM_EDGES), np.int64)
+    for i in range(darts.NUM_NODES):
+        inputs[:, 2 * i : 2 * i + 2] = rng.random((num, i + 2)).argsort(axis=1)[:, :2]
+    cells = np.stack([ops, inputs], axis=-1).astype(np.int32)
+    adj, labels = darts_graphs(cells)
+    fp = nb101_hash.wl_fingerprints(adj, labels, darts.ARCH2VEC_NODES)
+    _, first = np.unique(fp, axis=0, return_index=True)
+    unique = cells[np.sort(first)]
+    macs = imagenet_macs(unique)
+    kept = unique[macs < max_macs]
+    info = {
+        "darts_data": "reference",
+        "darts_sampled": int(num),
+        "darts_unique": int(len(unique)),
+        "darts_under_macs": int(len(kept)),
+        "darts_max_macs_m": float(max_macs),
+        "darts_macs_m_range": [float(macs.min()), float(macs.max())] if len(macs) else None,
+        "darts_with_none": int((kept[..., 0] == darts.OPS.index("none")).any(1).sum()),
+    }
+    return kept, info
+
+
 def canonical_darts_cells(cells: np.ndarray) -> np.ndarray:
     """Sorts the two edges of every node (by op, then input): ``[M, 8, 2] -> [M, 8, 2]``."""
     c = np.asarray(cells).reshape(len(cells), darts.NUM_NODES, 2, 2)
@@ -154,7 +260,13 @@ def darts_graphs(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return adj, ops
 
 
-def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = "hash") -> Cells:
+def load_cells(
+    space: str,
+    key: jax.Array,
+    num_cells: int = 0,
+    nb101_ids: str = "hash",
+    darts_data: str = "naslib",
+) -> Cells:
     """The pretraining cells of ``space`` (see the module docstring).
 
     Args:
@@ -163,6 +275,8 @@ def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = 
       num_cells: NB101 / NB201: 0 for all cells, else a random subset of that size; DARTS: the
         number of cells to sample (before deduplication; must be > 0).
       nb101_ids: ``'hash'`` (official hashes) or ``'index'`` (enumeration order).
+      darts_data: ``'naslib'`` (:func:`sample_darts_cells`, deduplicated up to the order of a
+        node's two edges) or ``'reference'`` (:func:`reference_darts_cells`).
     """
     t0 = time.perf_counter()
     cells = None
@@ -182,13 +296,23 @@ def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = 
     elif space == "darts":
         if num_cells <= 0:
             raise ValueError("darts needs num_cells > 0 (cells are sampled, not enumerated)")
-        sampled = sample_darts_cells(key, num_cells)
-        cells = np.unique(canonical_darts_cells(sampled), axis=0)
+        if darts_data == "reference":
+            cells, darts_info = reference_darts_cells(key, num_cells)
+            source = (
+                f"{num_cells} DARTS cells sampled as the reference ('none' included), "
+                "deduplicated by graph hash, ImageNet MACs < 600M"
+            )
+        elif darts_data == "naslib":
+            sampled = sample_darts_cells(key, num_cells)
+            cells = np.unique(canonical_darts_cells(sampled), axis=0)
+            darts_info = {"darts_data": "naslib"}
+            source = f"{num_cells} DARTS cells sampled (NASLib NB301 distribution), deduplicated"
+        else:
+            raise ValueError(f"darts_data must be 'naslib' or 'reference', got {darts_data!r}")
         cells = cells[np.asarray(jax.random.permutation(jax.random.fold_in(key, 1), len(cells)))]
         adjacency, ops = darts_graphs(cells)
         ids = np.arange(len(cells))
         num_ops = len(darts.ARCH2VEC_OPS)
-        source = f"{num_cells} DARTS cells sampled (NASLib NB301 distribution), deduplicated"
     else:
         raise ValueError(f"space must be one of {SPACES}, got {space!r}")
     total = len(ops)
@@ -210,6 +334,7 @@ def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = 
     if space == "darts":
         info["darts_sampled"] = int(num_cells)
         info["darts_unique"] = int(len(cells))
+        info.update(darts_info)
     return Cells(
         np.ascontiguousarray(adjacency, np.uint8),
         np.ascontiguousarray(ops, np.int32),
@@ -222,9 +347,32 @@ def load_cells(space: str, key: jax.Array, num_cells: int = 0, nb101_ids: str = 
 
 def split(key: jax.Array, num: int, train_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """A random split of ``range(num)``: ``(train, held_out)`` sorted index arrays."""
+    train_order, held = split_shuffled(key, num, train_fraction)
+    return np.sort(train_order), held
+
+
+def split_shuffled(
+    key: jax.Array, num: int, train_fraction: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same split as :func:`split`, the training part in its shuffled order (the
+    reference's fixed batch order) and the held-out part sorted."""
     perm = np.asarray(jax.random.permutation(key, num))
     k = int(round(train_fraction * num))
-    return np.sort(perm[:k]), np.sort(perm[k:])
+    return perm[:k], np.sort(perm[k:])
+
+
+def fixed_batch_indices(order: np.ndarray, batch_size: int):
+    """``step -> positions``: consecutive drop-last batches of ``order``'s positions, the same
+    every epoch (``split='reference'``)."""
+    spe = len(order) // batch_size
+    if spe == 0:
+        raise ValueError(f"batch size {batch_size} exceeds the {len(order)} examples")
+
+    def batch(step: int) -> np.ndarray:
+        start = (step % spe) * batch_size
+        return np.arange(start, start + batch_size)
+
+    return batch
 
 
 def cached_batch_indices(key: jax.Array, num_examples: int, batch_size: int):
@@ -264,7 +412,11 @@ class BatchMaker:
 def model_config(config, cells: Cells) -> vgae.ModelConfig:
     """The :class:`~jaxnas.models.vgae.ModelConfig` of a pretraining config for these cells."""
     n = cells.ops.shape[1]
-    pad_class = bool((cells.ops < 0).any())
+    padding = _get(config, "nb101_padding", "class")
+    if padding not in NB101_PADDINGS:
+        raise ValueError(f"nb101_padding must be one of {NB101_PADDINGS}, got {padding!r}")
+    has_padding = bool((cells.ops < 0).any())
+    pad_class = has_padding and padding == "class"
     kl = float(config.kl_weight)
     if kl < 0:
         kl = vgae.reference_kl_weight(config.batch_size, n)
@@ -274,14 +426,20 @@ def model_config(config, cells: Cells) -> vgae.ModelConfig:
         op_decoder=config.op_decoder,
         decoder_dropout=config.decoder_dropout,
         kl_weight=kl,
-        reduction=config.get("reduction", "reference"),
+        reduction=_get(config, "reduction", "reference"),
+        pool_all_slots=has_padding and padding == "zeros",
     )
     if config.num_layers:
         kw["num_layers"] = config.num_layers
     if config.method == "arch2vec":
         return vgae.ModelConfig(
-            cells.num_ops, n, pad_class, encoder="gin", graph_form=config.graph_form, **kw
-        )
+            cells.num_ops, n, pad_class, encoder="gin", graph_form=config.graph_form,
+            bn_all_rows=has_padding and padding == "zeros", **kw,
+        )  # fmt: skip
+    gcn_layer = _get(config, "gcn_layer", "kipf")
+    kw["gcn_layer"] = gcn_layer
+    if gcn_layer == "reference":
+        kw["encoder_dropout"] = config.decoder_dropout
     if config.method == "vgae":
         return gae.vgae_config(cells.num_ops, n, pad_class, **kw)
     if config.method == "gae":
@@ -313,6 +471,16 @@ def make_decode(model: vgae.GraphAutoencoder, params, model_state):
         return model.apply(variables, z, method=vgae.GraphAutoencoder.decode)
 
     return lambda z: decode(variables, z)
+
+
+def pool(mu: np.ndarray, ops: np.ndarray, all_slots: bool = False) -> np.ndarray:
+    """Cell embeddings ``[B, D]`` from ``mu [B, N, D]``: the mean over real vertices (``ops >=
+    0``), or over every slot when ``all_slots`` (the reference's NB101 embeddings)."""
+    mu = np.asarray(mu)
+    if all_slots:
+        return mu.mean(1)
+    real = (np.asarray(ops) >= 0)[..., None]
+    return (mu * real).sum(1) / np.maximum(real.sum(1), 1)
 
 
 def _padded_batches(index: np.ndarray, size: int):
@@ -347,15 +515,18 @@ def evaluate(
     forward = make_forward(model)
     pad_class = model.config.pad_class
     counts_fn = jax.jit(rec.reconstruction_counts, static_argnums=4)
+    ref_counts_fn = jax.jit(rec.reference_counts)
     t0 = time.perf_counter()
-    counts = []
+    counts, ref_counts = [], []
     for idx, k in _padded_batches(held_idx, batch_size):
         b = make(idx)
         out = forward(params, model_state, b)
         w = np.arange(len(idx)) < k
         counts.append(counts_fn(out.op_logits, out.adj_logits, b.adjacency, b.ops, pad_class, w))
+        ref_counts.append(ref_counts_fn(out.op_logits, out.adj_logits, b.adjacency, b.ops, w))
     recon = rec.accuracies(rec.sum_counts(counts)) if counts else {}
     recon.update(rec.sum_counts(counts) if counts else {})
+    recon_ref = rec.reference_accuracies(rec.sum_counts(ref_counts)) if ref_counts else {}
     t_recon = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -365,8 +536,7 @@ def evaluate(
     train_mu = []
     for idx, k in _padded_batches(np.arange(len(cells.ops)), batch_size):
         mu = np.asarray(forward(params, model_state, make(idx)).mu[:k])
-        real = (cells.ops[idx[:k]] >= 0)[..., None]
-        emb[idx[:k]] = (mu * real).sum(1) / np.maximum(real.sum(1), 1)
+        emb[idx[:k]] = pool(mu, cells.ops[idx[:k]], model.config.pool_all_slots)
         train_mu.append(mu[is_train[idx[:k]]])
     mean, std = rec.latent_moments(train_mu)
     t_embed = time.perf_counter() - t0
@@ -376,9 +546,12 @@ def evaluate(
         key, make_decode(model, params, model_state), mean, std, space, pad_class, num_samples
     )
     t_gen = time.perf_counter() - t0
+    gen_ref = gen.pop("reference")
     metrics = {
         "held_out": recon,
+        "held_out_reference": recon_ref,
         "generation": gen,
+        "generation_reference": gen_ref,
         "latent_std_mean": float(std.mean()),
         "eval_wall_time_s": {"reconstruction": t_recon, "embed": t_embed, "generation": t_gen},
     }
@@ -390,27 +563,21 @@ def evaluate(
 
 
 def write_json_atomic(path: os.PathLike, obj: Any) -> None:
-    """Writes ``obj`` as JSON to ``path`` atomically (temporary file + rename)."""
-    path = pathlib.Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=1)
-    os.replace(tmp, path)
+    """Writes ``obj`` as JSON to ``path`` atomically (:func:`jaxnas.io.write_json`)."""
+    io.write_json(path, obj, indent=1)
 
 
 def save_embeddings(path: os.PathLike, **arrays) -> None:
-    """``np.savez`` to ``path`` atomically."""
-    path = pathlib.Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    with os.fdopen(fd, "wb") as f:
-        np.savez(f, **arrays)
-    os.replace(tmp, path)
+    """Writes an embeddings file (``ids``, ``embeddings`` and extras) with
+    :func:`jaxnas.embeddings.save` (validated, atomic)."""
+    ids, emb = arrays.pop("ids"), arrays.pop("embeddings")
+    embeddings_lib.save(path, ids, emb, **arrays)
 
 
 def load_embeddings(path: os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays of an embeddings file (``ids [C]``, ``embeddings [C, D]``, ...)."""
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    """The arrays of an embeddings file (``ids [C]``, ``embeddings [C, D]``, extras), read and
+    validated by :func:`jaxnas.embeddings.load`."""
+    return embeddings_lib.load(path).as_dict()
 
 
 def restore(workdir: os.PathLike, step: int | None = None):
@@ -444,6 +611,26 @@ def restore(workdir: os.PathLike, step: int | None = None):
     return model, state.params, state.model_state, saved
 
 
+def make_step_fn(model: vgae.GraphAutoencoder, tx, eval_from_step: int = 0):
+    """``step_fn(state, batch, rng)`` for :func:`jaxnas.train.fit`: training-mode steps, then,
+    from step ``eval_from_step`` on (when > 0), the reference's eval-mode steps
+    (:func:`jaxnas.models.vgae.make_loss_fn` with ``train=False``)."""
+    train_step = train.make_train_step(vgae.make_loss_fn(model), tx)
+    if eval_from_step <= 0:
+        return train_step
+    eval_step = train.make_train_step(vgae.make_loss_fn(model, train=False), tx)
+    step = [None]  # host-side step counter (no device sync per step)
+
+    def step_fn(state, batch, rng):
+        if step[0] is None:
+            step[0] = int(state.step)
+        fn = train_step if step[0] < eval_from_step else eval_step
+        step[0] += 1
+        return fn(state, batch, rng)
+
+    return step_fn
+
+
 def _config_dict(config) -> dict:
     if hasattr(config, "to_dict"):
         return config.to_dict()
@@ -473,8 +660,16 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
     k_data, k_split, k_init, k_batches, k_train, k_gen = (
         jax.random.fold_in(key, i) for i in range(6)
     )
-    cells = load_cells(config.space, k_data, config.num_cells, config.nb101_ids)
-    train_idx, held_idx = split(k_split, len(cells.ops), config.train_fraction)
+    cells = load_cells(
+        config.space, k_data, config.num_cells, config.nb101_ids,
+        _get(config, "darts_data", "naslib"),
+    )  # fmt: skip
+    split_kind = _get(config, "split", "random")
+    if split_kind not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split_kind!r}")
+    train_idx, held_idx = split_shuffled(k_split, len(cells.ops), config.train_fraction)
+    if split_kind == "random":
+        train_idx = np.sort(train_idx)
     t_data = time.perf_counter() - t_start
     log.info(
         "%s: %d cells (%.1fs), %d train / %d held out",
@@ -489,9 +684,11 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
     tx = make_optimizer(config.learning_rate, config.grad_clip)
     params, model_state = vgae.init(model, k_init, make(train_idx[: config.batch_size]))
     state = train.create(params, tx, model_state)
-    step_fn = train.make_train_step(vgae.make_loss_fn(model), tx)
-
-    batch_indices = cached_batch_indices(k_batches, len(train_idx), config.batch_size)
+    step_fn = make_step_fn(model, tx, int(_get(config, "eval_after_epochs", 0)) * steps_per_epoch)
+    if split_kind == "reference":
+        batch_indices = fixed_batch_indices(train_idx, config.batch_size)
+    else:
+        batch_indices = cached_batch_indices(k_batches, len(train_idx), config.batch_size)
 
     def get_batch(step: int) -> vgae.Batch:
         return make(train_idx[batch_indices(step)])
@@ -578,6 +775,7 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
     write_json_atomic(out / "results.json", results)
     log.info("held out %s", json.dumps(results["held_out"]))
     log.info("generation %s", json.dumps(results["generation"]))
+    log.info("generation_reference %s", json.dumps(results["generation_reference"]))
     return results
 
 
@@ -592,8 +790,7 @@ def embed(model, params, model_state, adjacency, ops, batch_size: int = 1024) ->
     out = np.zeros((len(ops), model.config.latent), np.float32)
     for idx, k in _padded_batches(np.arange(len(ops)), batch_size):
         mu = np.asarray(forward(params, model_state, make(idx)).mu[:k])
-        real = (ops[idx[:k]] >= 0)[..., None]
-        out[idx[:k]] = (mu * real).sum(1) / np.maximum(real.sum(1), 1)
+        out[idx[:k]] = pool(mu, ops[idx[:k]], model.config.pool_all_slots)
     return out
 
 
@@ -604,6 +801,12 @@ __all__ = [
     "BatchMaker",
     "Cells",
     "cached_batch_indices",
+    "fixed_batch_indices",
+    "imagenet_macs",
+    "reference_darts_cells",
+    "make_step_fn",
+    "pool",
+    "split_shuffled",
     "canonical_darts_cells",
     "darts_graphs",
     "embed",

@@ -1,5 +1,6 @@
 """Smoke runs of experiments/pretrain_cate.py in a subprocess: outputs, an interrupted run
-resumed from its checkpoint, embeddings matching the restored parameters."""
+resumed from its checkpoint, the best validation-KL parameters kept and embedded, 'last'
+embeddings (CATE's) distinct for distinct cells, matching the restored parameters."""
 
 import json
 
@@ -11,11 +12,9 @@ from conftest import run_binary
 def _run(workdir, *extra):
     return run_binary(
         "experiments.pretrain_cate",
-        "--config=experiments/configs/cate_nb201.py:smoke,ancestors",
-        "--config.pooling=last",
+        "--config=experiments/configs/cate_nb201.py:smoke",
         f"--workdir={workdir}",
         *extra,
-        data_dir=False,
         timeout=600,
     )
 
@@ -23,8 +22,10 @@ def _run(workdir, *extra):
 @pytest.mark.slow
 def test_pretrain_cate_smoke_and_resume(tmp_path):
     import jax
+    from test_cate import assert_distinct_as_classes, cate_classes
 
     from jaxnas import train
+    from jaxnas.models import cate as cm
     from jaxnas.pretrain import cate
 
     w = tmp_path / "run"
@@ -41,7 +42,13 @@ def test_pretrain_cate_smoke_and_resume(tmp_path):
     steps = [row["step"] for row in res["loss_curve"]]
     assert steps == sorted(set(steps)) and steps[-1] == 6 and 3 in steps
     ho = res["held_out"]
-    assert ho["masked_positions"] > 0
+    assert ho["masked_positions"] > 0 and ho["kl"] > 0
+    kl = dict(res["validation_kl_curve"])
+    assert {2, 4, 6} <= set(kl) <= {2, 3, 4, 6}  # eval_every=2 in :smoke, 3: the first stop
+    best = json.loads((w / "best.json").read_text())
+    assert kl[best["step"]] == min(kl.values()) and best["kl"] == min(kl.values())
+    assert res["embedded_params"] == f"best validation KL, step {best['step']}"
+    np.testing.assert_allclose(ho["kl"], best["kl"], rtol=1e-6)
     for k in ("acc", "acc_freq_baseline", "acc_position_freq_baseline"):
         assert 0.0 <= ho[k] <= 1.0
     assert res["data"]["num_cells"] == 300 and res["data"]["subsampled"]
@@ -50,17 +57,23 @@ def test_pretrain_cate_smoke_and_resume(tmp_path):
 
     saved = train.checkpoint.read_config(w)
     assert saved["model"]["d_model"] == 32 and saved["max_nodes"] == 8
-    assert saved["model"]["ancestors"] and saved["pretrain"]["pooling"] == "last"
+    assert not saved["model"]["ancestors"] and saved["pretrain"]["pooling"] == "last"
+    assert saved["model"]["token_ids"] == "reference" and saved["pretrain"]["keep_best"]
 
     emb = cate.load_embeddings(w / "embeddings.npz")
     assert emb["embeddings"].shape == (300, 32) and str(emb["pooling"]) == "last"
     assert len(set(emb["ids"].tolist())) == 300
-    assert emb["embeddings"].std(0).mean() > 1e-2  # the output node sees the whole cell
-    model, params, _ = cate.restore(w)
+    model, params, _ = cate.restore(w)  # the best parameters
     cells = cate.load_cells("nb201", key=jax.random.fold_in(jax.random.key(0), 0), num_cells=300)
     np.testing.assert_array_equal(cells.ids, emb["ids"])
     again = cate.embed_cells(model, params, cells.adjacency, cells.ops, "last")
     np.testing.assert_allclose(again, emb["embeddings"], atol=1e-5)
+    # The smoke-trained 'last' embedding tells every one of the 300 NB201 cells apart.
+    t = cm.cell_tokens(model.config, cells.adjacency, cells.ops)
+    classes = cate_classes(
+        np.asarray(t.attention_mask), np.asarray(t.tokens), np.asarray(t.token_mask), 3
+    )["last"]
+    assert assert_distinct_as_classes(emb["embeddings"], classes) == 300
 
 
 def test_pretrain_cate_rejects_unknown_variant(tmp_path):
@@ -68,7 +81,6 @@ def test_pretrain_cate_rejects_unknown_variant(tmp_path):
         "experiments.pretrain_cate",
         "--config=experiments/configs/cate_nb201.py:bogus",
         f"--workdir={tmp_path}",
-        data_dir=False,
         timeout=300,
     )
     assert r.returncode != 0 and "bogus" in r.stderr

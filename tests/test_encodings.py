@@ -1,5 +1,6 @@
 """Tests of jaxnas.encodings against independent per-cell references and known answers."""
 
+import functools
 import itertools
 
 import jax
@@ -11,6 +12,7 @@ import pytest
 from jaxnas import encodings as enc
 from jaxnas.encodings import adjacency as adj_enc
 from jaxnas.encodings import path as path_enc
+from jaxnas.encodings import tokens as tokens_mod
 from jaxnas.spaces import base, nb101
 
 # ----------------------------------------------------------------------------------------------
@@ -545,10 +547,11 @@ def test_transitive_closure_matches_dfs():
     for n in (1, 2, 7, 9):
         a = _random_dags(rng, 64, n)
         expect = np.stack([_dfs_reach(x) for x in a])
-        np.testing.assert_array_equal(enc.transitive_closure(a), expect)
-        np.testing.assert_array_equal(jax.jit(enc.transitive_closure)(a), expect)
-        np.testing.assert_array_equal(jax.vmap(enc.transitive_closure)(a), expect)
-        strict = jax.jit(enc.transitive_closure, static_argnames="reflexive")(a, reflexive=False)
+        refl = functools.partial(enc.transitive_closure, reflexive=True)
+        np.testing.assert_array_equal(refl(a), expect)
+        np.testing.assert_array_equal(jax.jit(refl)(a), expect)
+        np.testing.assert_array_equal(jax.vmap(refl)(a), expect)
+        strict = jax.jit(enc.transitive_closure)(a)  # CATE's floyed(): no self-loops (default)
         # Without reflexivity a vertex reaches itself only on a cycle.
         on_cycle = np.stack([np.diag((x.astype(int) @ _dfs_reach(x)) > 0) for x in a])
         np.testing.assert_array_equal(np.diagonal(strict, axis1=1, axis2=2), on_cycle)
@@ -565,22 +568,33 @@ def test_transitive_closure_matches_dfs():
 def test_token_batch(cells):
     a, o = cells
     a, o = a[:64], o[:64]
-    assert (enc.pad_id(5), enc.mask_id(5), enc.vocab_size(5)) == (5, 6, 7)
-    tb = jax.jit(enc.token_batch, static_argnums=(2, 3))(a, o, 5, True)
+    assert (enc.pad_id(5), enc.mask_id(5), enc.vocab_size(5)) == (0, 1, 5)  # CATE's ids
+    assert (enc.pad_id(5, "distinct"), enc.mask_id(5, "distinct")) == (5, 6)
+    assert enc.vocab_size(5, "distinct") == 7
+    tb = jax.jit(enc.token_batch, static_argnums=(2, 3, 4))(a, o, 5, True, "distinct")
+    ref = enc.token_batch(a, o, 5)
     direct = enc.token_batch(a, o, 5, indirect=False)
     assert tb.tokens.dtype == jnp.int32 and tb.attention_mask.shape == (64, 7, 7)
+    off = ~np.eye(7, dtype=bool)
     for i in range(64):
         n = int((o[i] != -1).sum())
         np.testing.assert_array_equal(tb.tokens[i], [*o[i, :n], *[5] * (7 - n)])
+        np.testing.assert_array_equal(ref.tokens[i], [*o[i, :n], *[0] * (7 - n)])
         real = np.arange(7) < n
         np.testing.assert_array_equal(tb.token_mask[i], real)
-        reach = _dfs_reach(a[i]) & real[:, None] & real[None, :]
+        # CATE's floyed(): reachability by paths of length >= 1 (a DAG: no diagonal).
+        reach = _dfs_reach(a[i]) & off & real[:, None] & real[None, :]
         np.testing.assert_array_equal(tb.attention_mask[i], reach)
-        d = (a[i].astype(bool) | np.eye(7, dtype=bool)) & real[:, None] & real[None, :]
+        d = a[i].astype(bool) & real[:, None] & real[None, :]
         np.testing.assert_array_equal(direct.attention_mask[i], d)
-        # Every real vertex reaches the output; the input reaches every real vertex.
-        assert tb.attention_mask[i, :n, n - 1].all() and tb.attention_mask[i, 0, :n].all()
-    assert not np.asarray(tb.tokens == enc.mask_id(5)).any()
+        # Every real vertex but the output reaches it; the output row and padding rows are empty
+        # (-> uniform attention over all positions in the model).
+        m = np.asarray(tb.attention_mask[i])
+        assert m[: n - 1, n - 1].all() and m[0, 1:n].all()
+        assert not m[n - 1 :].any()
+    assert not np.asarray(tb.tokens == enc.mask_id(5, "distinct")).any()
+    bias = np.asarray(tokens_mod.attention_bias(tb.attention_mask))
+    assert set(np.unique(bias)) <= {0.0, -1e9}
 
 
 def test_pair_attention_mask():

@@ -61,3 +61,34 @@ def test_jit_matches_eager():
         eager = enc.apply(params, x, mask, tm, train=False)
     jitted = jax.jit(lambda p, x: enc.apply(p, x, mask, tm, train=False))(params, x)
     np.testing.assert_allclose(eager, jitted, atol=1e-5)
+
+
+def test_empty_mask_row_attends_uniformly_to_all_positions():
+    """CATE's masking (``masked_fill(mask == 0, -1e9)`` then softmax): a query with no allowed
+    key averages the values of *all* positions with equal weights -- its output equals that of
+    the same query with every key allowed when all scores are 0 (query projection zeroed),
+    and depends on every position."""
+    x, mask = _setup(seed=4)
+    n = x.shape[1]
+    empty = np.array(mask)
+    empty[:, -1, :] = False  # the last query row: no allowed key
+    full = np.array(mask)
+    full[:, -1, :] = True
+    blk = EncoderBlock(num_heads=4, ffn_dim=32, dropout=0.0)
+    params = jax.jit(lambda k: blk.init(k, x, mask, train=False))(jax.random.key(0))
+    apply = jax.jit(lambda x, m: blk.apply(params, x, m, train=False))
+    y_empty = np.asarray(apply(x, jnp.asarray(empty)))
+    flat = jax.tree.map(jnp.zeros_like, params["params"]["attn"]["query"])
+    p0 = {"params": {**params["params"], "attn": {**params["params"]["attn"], "query": flat}}}
+    y_full = np.asarray(blk.apply(p0, x, jnp.asarray(full), train=False))
+    np.testing.assert_allclose(y_empty[:, -1], y_full[:, -1], atol=1e-5)
+    assert not np.allclose(y_empty[:, -1], y_empty[:, -2], atol=1e-3)
+    for j in range(n - 1):
+        x2 = np.array(x)
+        x2[:, j] += 1.0 + np.arange(x.shape[2])  # not a constant shift (LN would remove it)
+        assert (
+            np.abs(
+                np.asarray(apply(jnp.asarray(x2), jnp.asarray(empty)))[:, -1] - y_empty[:, -1]
+            ).max()
+            > 1e-4
+        )

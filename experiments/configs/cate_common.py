@@ -5,18 +5,26 @@ Variants are selected with ``--config=experiments/configs/cate_<space>.py:<arg>`
 is a comma-separated list of:
 
 * ``smoke`` -- tiny model (``cpu_tiny``), a few hundred cells, a few steps (numbers meaningless);
-* ``cpu`` -- the ``cpu_small`` model preset (2 graph + 4 cross blocks, reference widths) and a
+* ``cpu`` -- the ``cpu_small`` model preset (3 graph + 4 cross blocks, reference widths) and a
   batch of 256 pairs, for runs on a laptop-class CPU;
 * ``delta=<float>`` / ``k=<int>`` -- one cell of the seed's delta x K ablation grid
   (:func:`jaxnas.pretrain.cate_pairs.ablation_grid`), e.g. ``:delta=4e6,k=8``;
 * ``direct`` -- the direct (adjacency) attention mask instead of the transitive closure;
-* ``ancestors`` -- transpose the graph mask (a node attends to its ancestors; see
-  :class:`jaxnas.models.cate.CATEConfig`), which makes the ``'last'`` pooling informative.
+* ``two_cell`` -- DARTS: independent normal and reduction cells in one 30-node graph (the
+  earlier jaxnas encoding) instead of CATE's one cell with the reduction cell tied to it;
+* ``ancestors`` -- transpose the graph mask (a node attends to its ancestors; not CATE);
+* ``jaxnas_v0`` -- the earlier jaxnas training, each deviation from CATE at once: symmetric
+  pair windows, distinct PAD / MASK ids, uniform label smoothing, weight decay on everything,
+  unscaled segment embedding, no head dropout, last (not best) parameters. Each is also a
+  field of its own (``pair_window``, ``token_ids``, ``smoothing_support``, ``decay_all``,
+  ``segment_scale``, ``head_dropout``, ``keep_best``).
 
-Pooling: with the default mask direction the output node attends only to itself, so the
-reference's ``'last'`` pooling gives one constant vector for every cell (measured on NB201:
-per-dimension std ~1e-4). The configs therefore export ``'mean'`` pooling by default; set
-``--config.pooling=last`` for the reference behaviour.
+The defaults are CATE's (MSU-MLSys-Lab/CATE ``run.py``, ``parameterLoader.py``,
+``utils/utils.py``, ``layers/loss.py``, ``preprocessing/data_generate.py``): one-sided pair
+windows, PAD 0 / MASK 1, smoothing mass on the non-PAD classes only, no weight decay on biases
+and LayerNorm, segment embedding scaled by ``sqrt(d)`` with dropout, validation every 100 steps
+keeping the best validation-KL parameters, and the ``'last'`` pooling (CATE's embedding, the
+last position, a global pooling node under CATE's mask).
 """
 
 import ml_collections
@@ -32,20 +40,26 @@ def base_config(space: str) -> ml_collections.ConfigDict:
     c.attribute = "params"  # computational attribute for pair sampling: 'params' or 'flops'
     c.delta = 2e6  # window half-width, raw units of the attribute
     c.k = 2  # partners per architecture
+    c.pair_window = "one_sided"  # CATE: partners among smaller attributes; or "symmetric"
     c.train_fraction = 0.95  # split of the *architectures*; pairs are sampled within each part
     c.max_eval_pairs = 20_000  # held-out pairs evaluated (first ones; 0: all)
     c.nb101_hashes = False  # export NB101 ids as official hashes (else enumeration index)
     c.nb201_dataset = "cifar10"
-    c.darts_cells = ("normal", "reduce")
+    c.darts_cells = ("normal",)  # CATE: one 15-node cell; ("normal", "reduce"): 30 nodes
+    c.darts_tie_reduce = True  # CATE: reduce_cell = normal_cell.copy()
     # Model (jaxnas.models.cate presets).
     c.preset = "reference"
     c.dropout = 0.1
     c.indirect = True
     c.ancestors = False  # transpose the graph mask (node attends to its ancestors)
+    c.token_ids = "reference"  # CATE's PAD 0 / MASK 1, or "distinct"
+    c.segment_scale = True  # CATE: segment embedding * sqrt(d), dropout
+    c.head_dropout = True  # CATE: dropout inside the MLM head
     # MLM.
     c.select_prob = 0.2
     c.mask_prob = 0.8
     c.label_smoothing = 0.1
+    c.smoothing_support = "ops"  # CATE: no smoothing mass on PAD (/ MASK); or "uniform"
     # Optimisation.
     c.batch_size = 1024  # pairs
     c.epochs = 10
@@ -54,11 +68,13 @@ def base_config(space: str) -> ml_collections.ConfigDict:
     c.learning_rate = 1e-3
     c.weight_decay = 0.01
     c.warmup_steps = 100
+    c.decay_all = False  # CATE: no weight decay on biases and LayerNorm
     # Logging / outputs.
     c.log_every = 50
-    c.eval_every = 0  # 0: at the end only
+    c.eval_every = 100  # held-out KL every this many steps (CATE: 100); 0: at the end only
+    c.keep_best = True  # embed with the best held-out-KL parameters (CATE's best checkpoint)
     c.checkpoint_every = 500
-    c.pooling = "mean"  # embedding pooling: 'mean' over real nodes or 'last' (reference)
+    c.pooling = "last"  # CATE's embedding; or 'output' (last real node), 'mean' (real nodes)
     c.embed_batch_size = 4096
     return c
 
@@ -74,6 +90,7 @@ def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collectio
             c.max_eval_pairs = 64
             c.log_every = 2
             c.checkpoint_every = 3
+            c.eval_every = 2
             c.warmup_steps = 2
             c.embed_batch_size = 128
         elif token == "cpu":
@@ -83,6 +100,17 @@ def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collectio
             c.indirect = False
         elif token == "ancestors":
             c.ancestors = True
+        elif token == "two_cell":
+            c.darts_cells = ("normal", "reduce")
+            c.darts_tie_reduce = False
+        elif token == "jaxnas_v0":
+            c.pair_window = "symmetric"
+            c.token_ids = "distinct"
+            c.smoothing_support = "uniform"
+            c.decay_all = True
+            c.segment_scale = False
+            c.head_dropout = False
+            c.keep_best = False
         elif token.startswith("delta="):
             c.delta = float(token.split("=", 1)[1])
         elif token.startswith("k="):
@@ -90,6 +118,6 @@ def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collectio
         else:
             raise ValueError(
                 f"unknown CATE config token {token!r}; "
-                "use smoke, cpu, direct, ancestors, delta=, k="
+                "use smoke, cpu, direct, ancestors, two_cell, jaxnas_v0, delta=, k="
             )
     return c

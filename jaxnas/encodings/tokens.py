@@ -1,27 +1,31 @@
 """Op-token sequences and attention masks for transformer encoders of cells (CATE).
 
 A cell ``(adjacency [..., N, N], ops int [..., N])`` (padding op -1 after the real vertices)
-becomes one token per vertex, its op id; no positional encoding. Token ids, for a vocabulary of
-``num_ops`` ops:
+becomes one token per vertex, its op id; no positional encoding. Token ids come in two schemes
+(:data:`TOKEN_IDS`, :func:`vocab`), for a vocabulary of ``num_ops`` ops ``0 .. num_ops - 1``:
 
-* ``0 .. num_ops - 1``: the ops (for NB101 ``nb101.OPS``: 0 input, 1 conv1x1, 2 conv3x3,
-  3 maxpool, 4 output);
-* :func:`pad_id` ``= num_ops``: padding (NB101: 5);
-* :func:`mask_id` ``= num_ops + 1``: the masked-language-model MASK token (NB101: 6);
-
-so the embedding table has :func:`vocab_size` ``= num_ops + 2`` rows (NB101: 7). (CATE's reference
-code gives PAD and MASK ids of real ops; here they are distinct.)
+* ``'reference'`` (default; CATE's ``parameterLoader.py``: ``--PAD 0 --MASK 1 --n_vocab 5|11``):
+  PAD is id 0 and MASK is id 1 -- the ids of two real ops (NB101: ``input`` and ``conv1x1``;
+  DARTS: the two cell inputs) -- and the vocabulary is the ``num_ops`` ops alone. A padding
+  position therefore embeds like op 0, and op-0 tokens are never prediction targets (CATE's
+  labels use PAD for "no target", ``utils/utils.py: sequence_corruption``);
+* ``'distinct'``: PAD ``= num_ops`` and MASK ``= num_ops + 1`` get rows of their own
+  (vocabulary ``num_ops + 2``).
 
 Attention masks are ``bool [..., N, N]`` with ``mask[i, j]`` True when query ``i`` may attend to
-key ``j``:
+key ``j``, as CATE's ``utils/utils.py`` builds them (``floyed()`` then zero padding):
 
-* direct: ``i == j`` or an edge ``i -> j``;
-* indirect: ``j`` is reachable from ``i`` (the reflexive transitive closure of the adjacency, by
-  Floyd-Warshall, :func:`transitive_closure`) -- CATE's default;
+* indirect (CATE's default): ``j`` is reachable from ``i`` by a path of length >= 1 -- the
+  transitive closure of the adjacency *without* self-loops (:func:`transitive_closure`,
+  Floyd-Warshall; a vertex reaches itself only on a cycle);
+* direct: the adjacency itself (CATE's commented-out ``no floyed`` line), again no self-loops;
 
-both restricted to real tokens (rows and columns of padding tokens are all False; Flax's
-``dot_product_attention`` then gives those queries uniform weights instead of NaNs, and their
-outputs should be ignored through ``token_mask``). For Flax attention add a head axis:
+both restricted to real tokens. A row with no allowed entry -- the output node (no successors)
+and every padding row -- is, in CATE's ``layers/transformer.py: attention``, filled with -1e9
+everywhere, so its softmax is *uniform over all N positions* (padding included): the output
+token is a global pooling node, and its encoding (CATE's embedding, ``h[:, -1]``) sees the
+whole cell. :func:`attention_bias` turns a mask into that additive bias; the transformer of
+:mod:`jaxnas.models.transformer` applies it this way. For Flax attention add a head axis:
 ``mask[..., None, :, :]``.
 
 Everything here is ``jnp`` and jittable / vmappable, for use inside models and train steps.
@@ -35,21 +39,49 @@ import jax
 import jax.numpy as jnp
 
 PAD = -1  # padding op id in cells
+TOKEN_IDS = ("reference", "distinct")
 
 
-def pad_id(num_ops: int) -> int:
-    """Token id of padding positions: ``num_ops``."""
-    return num_ops
+class Vocab(NamedTuple):
+    """Token ids of one scheme (see the module docstring).
+
+    Attributes:
+      num_ops: real ops, ids ``0 .. num_ops - 1``.
+      pad: id of padding positions.
+      mask: id of the masked-language-model MASK token.
+      size: rows of the embedding table / classes of the MLM head.
+    """
+
+    num_ops: int
+    pad: int
+    mask: int
+    size: int
 
 
-def mask_id(num_ops: int) -> int:
-    """Token id of the MASK token: ``num_ops + 1``."""
-    return num_ops + 1
+def vocab(num_ops: int, token_ids: str = "reference") -> Vocab:
+    """The :class:`Vocab` of ``num_ops`` ops under ``token_ids`` (:data:`TOKEN_IDS`)."""
+    if token_ids == "reference":
+        if num_ops < 2:
+            raise ValueError(f"'reference' token ids need >= 2 ops, got {num_ops}")
+        return Vocab(num_ops, 0, 1, num_ops)
+    if token_ids == "distinct":
+        return Vocab(num_ops, num_ops, num_ops + 1, num_ops + 2)
+    raise ValueError(f"unknown token_ids {token_ids!r}; use one of {TOKEN_IDS}")
 
 
-def vocab_size(num_ops: int) -> int:
-    """Rows of the token embedding table: the ops, PAD and MASK."""
-    return num_ops + 2
+def pad_id(num_ops: int, token_ids: str = "reference") -> int:
+    """Token id of padding positions (0, or ``num_ops`` for ``'distinct'``)."""
+    return vocab(num_ops, token_ids).pad
+
+
+def mask_id(num_ops: int, token_ids: str = "reference") -> int:
+    """Token id of the MASK token (1, or ``num_ops + 1`` for ``'distinct'``)."""
+    return vocab(num_ops, token_ids).mask
+
+
+def vocab_size(num_ops: int, token_ids: str = "reference") -> int:
+    """Rows of the token embedding table (``num_ops``, or ``num_ops + 2`` for ``'distinct'``)."""
+    return vocab(num_ops, token_ids).size
 
 
 class TokenBatch(NamedTuple):
@@ -70,19 +102,20 @@ def _eye(n: int, ndim: int) -> jax.Array:
     return jnp.eye(n, dtype=bool).reshape((1,) * (ndim - 2) + (n, n))
 
 
-def transitive_closure(adjacency, reflexive: bool = True) -> jax.Array:
+def transitive_closure(adjacency, reflexive: bool = False) -> jax.Array:
     """Reachability of a (batch of) directed graph(s) by Floyd-Warshall; jittable, vmappable.
 
     ``jax.lax.fori_loop`` over the pivot ``k``: ``R <- R | (R[:, k] & R[k, :])``, all batch
-    entries at once.
+    entries at once -- CATE's ``utils/utils.py: floyed()`` (which starts from the adjacency,
+    with no self-loops).
 
     Args:
       adjacency: ``[..., N, N]``, nonzero for an edge ``i -> j`` (any graph, cycles allowed).
-      reflexive: count every vertex as reachable from itself (also padding vertices).
+      reflexive: also count every vertex as reachable from itself (not CATE's mask).
 
     Returns:
       ``bool [..., N, N]``: ``out[..., i, j]`` is True iff there is a path ``i -> ... -> j``
-      (of length >= 1, or 0 when ``reflexive``).
+      of length >= 1 (or ``i == j`` when ``reflexive``).
     """
     r = jnp.asarray(adjacency) != 0
     n = r.shape[-1]
@@ -100,46 +133,55 @@ def transitive_closure(adjacency, reflexive: bool = True) -> jax.Array:
 
 
 def attention_mask(adjacency, token_mask, indirect: bool = True) -> jax.Array:
-    """Direct or indirect (transitive-closure) attention mask over real tokens.
+    """CATE's graph attention mask over real tokens (no self-loops; see the module docstring).
 
     Args:
       adjacency: ``[..., N, N]`` 0/1.
       token_mask: ``bool [..., N]``, True for real tokens.
-      indirect: use the reflexive transitive closure (True) or the adjacency plus self (False).
+      indirect: the transitive closure (True, CATE's default) or the adjacency (False).
 
     Returns:
-      ``bool [..., N, N]``.
+      ``bool [..., N, N]``; rows with no True entry (the output node, padding) attend uniformly
+      to all positions under :func:`attention_bias`.
     """
     a = jnp.asarray(adjacency)
-    if indirect:
-        reach = transitive_closure(a)
-    else:
-        reach = (a != 0) | _eye(a.shape[-1], a.ndim)
+    reach = transitive_closure(a) if indirect else a != 0
     m = jnp.asarray(token_mask, bool)
     return reach & m[..., :, None] & m[..., None, :]
 
 
-def token_batch(adjacency, ops, num_ops: int, indirect: bool = True) -> TokenBatch:
-    """Tokens, token mask and attention mask of a batch of cells; jittable (``num_ops`` and
-    ``indirect`` static).
+def attention_bias(mask, neg: float = -1e9) -> jax.Array:
+    """The additive attention bias of a mask as CATE applies it: 0 where allowed, ``neg``
+    elsewhere (``scores.masked_fill(mask == 0, -1e9)`` in ``layers/transformer.py``), so a row
+    with no allowed key gets a uniform softmax over all keys. ``float32``, same shape."""
+    return jnp.where(jnp.asarray(mask, bool), 0.0, neg).astype(jnp.float32)
+
+
+def token_batch(
+    adjacency, ops, num_ops: int, indirect: bool = True, token_ids: str = "reference"
+) -> TokenBatch:
+    """Tokens, token mask and attention mask of a batch of cells; jittable (``num_ops``,
+    ``indirect`` and ``token_ids`` static).
 
     Args:
       adjacency: ``[..., N, N]`` 0/1 padded adjacencies.
       ops: ``int [..., N]`` op ids in ``0 .. num_ops - 1``, -1 for padding.
       num_ops: size of the op vocabulary (5 for NB101).
       indirect: indirect (transitive closure, CATE's default) or direct attention mask.
+      token_ids: :data:`TOKEN_IDS` (the id written at padding positions).
 
     Returns:
       :class:`TokenBatch`.
     """
     o = jnp.asarray(ops)
     real = o != PAD
-    tokens = jnp.where(real, o, pad_id(num_ops)).astype(jnp.int32)
+    tokens = jnp.where(real, o, pad_id(num_ops, token_ids)).astype(jnp.int32)
     return TokenBatch(tokens, real, attention_mask(adjacency, real, indirect))
 
 
 def pair_attention_mask(token_mask_x, token_mask_y) -> jax.Array:
-    """Full attention over the real tokens of two concatenated sequences (CATE's cross encoder).
+    """Full attention over the real tokens of two concatenated sequences (CATE's cross encoder,
+    ``utils/utils.py: createCrossMask``; padding rows are empty, hence uniform).
 
     Args:
       token_mask_x: ``bool [..., Nx]``.

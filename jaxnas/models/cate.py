@@ -1,22 +1,30 @@
 """CATE: computation-aware transformer encoder of architecture pairs (Yan et al., ICML 2021).
 
+Follows MSU-MLSys-Lab/CATE: ``layers/graphEncoder.py`` (``PairWiseLearning``, ``GraphEncoder``,
+``CLSHead``), ``layers/transformer.py`` (blocks, ``SemanticEmbedding``, ``TokenTypeEmbedding``)
+and ``parameterLoader.py`` (sizes, PAD / MASK ids).
+
 Inputs are raw cells ``(adjacency [B, N, N], ops [B, N])`` (padding op -1); the model's input
 pipeline turns them into op tokens and the graph attention mask with
-:func:`jaxnas.encodings.tokens.token_batch` -- the mask is the adjacency (``indirect=False``) or
-its transitive closure by the jit-compiled batched Floyd-Warshall (``indirect=True``, CATE's
-default), computed inside whatever jitted function calls the model.
+:func:`jaxnas.encodings.tokens.token_batch` -- the transitive closure without self-loops by the
+jit-compiled batched Floyd-Warshall (``indirect=True``, CATE's default) or the adjacency
+(``indirect=False``); rows with no allowed key (the output node, padding) attend uniformly to
+every position, so the output token pools the whole cell.
 
 * op embedding (``d``) scaled by ``sqrt(d)``, dropout; no positional encoding;
 * graph encoder (pre-LN blocks, FFN ``graph_ffn``) with the graph mask -- one module, so X and Y
   of a pair share it;
-* concatenation ``[X; Y]`` plus a segment embedding (0 for X, 1 for Y), cross encoder (FFN
-  ``cross_ffn``) with full attention over the real tokens of both
+* concatenation ``[X; Y]`` plus the segment embedding (0 for X, 1 for Y; scaled by ``sqrt(d)``
+  and dropped out as CATE's ``TokenTypeEmbedding`` + ``dropout_seg`` when ``segment_scale``),
+  cross encoder (FFN ``cross_ffn``) with full attention over the real tokens of both
   (:func:`jaxnas.encodings.tokens.pair_attention_mask`);
-* MLM head ``Dense(d) - tanh - Dense(vocab)``.
+* MLM head ``Dense(d) - tanh - Dropout - Dense(vocab)`` (CATE's ``CLSHead``; the dropout only
+  with ``head_dropout``).
 
-Token ids: ops ``0 .. num_ops - 1``, PAD ``num_ops``, MASK ``num_ops + 1``
-(:mod:`jaxnas.encodings.tokens`). :meth:`CATE.encode` is the graph encoder alone (the
-architecture encoding) and :func:`pool` reduces it to one vector per cell.
+Token ids: :func:`jaxnas.encodings.tokens.vocab` under ``CATEConfig.token_ids``.
+:meth:`CATE.encode` is the graph encoder alone (the architecture encoding) and :func:`pool`
+reduces it to one vector per cell; ``'last'`` is CATE's embedding (``GraphEncoder.get_embeddings``:
+the last position of the padded sequence).
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import jax.numpy as jnp
 from jaxnas.encodings import tokens as tok
 from jaxnas.models.transformer import Encoder
 
-POOLINGS = ("last", "mean")
+POOLINGS = ("last", "output", "mean")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,10 +57,12 @@ class CATEConfig:
       dropout: dropout rate (embedding, attention, residual, FFN).
       indirect: graph mask is the transitive closure (True) or the adjacency (False).
       ancestors: transpose the graph mask, so a node attends to the nodes it is reachable
-        *from* (its ancestors) instead of those reachable from it (the default, as
-        ``REFERENCE.md`` reads the reference code). With the default the output node attends
-        only to itself, so its encoding -- the ``'last'`` pooling -- is the same for every
-        cell; with ``ancestors=True`` it sees the whole cell.
+        *from* (its ancestors) instead of its descendants (CATE's direction). Not CATE.
+      token_ids: PAD / MASK ids, :data:`jaxnas.encodings.tokens.TOKEN_IDS` (``'reference'``:
+        CATE's PAD 0 / MASK 1 over a vocabulary of the ops alone).
+      segment_scale: scale the segment embedding by ``sqrt(d)`` and apply dropout to it, as
+        CATE (False: added as is, the earlier jaxnas model).
+      head_dropout: dropout between the MLM head's two layers, as CATE's ``CLSHead``.
     """
 
     num_ops: int
@@ -65,10 +75,17 @@ class CATEConfig:
     dropout: float = 0.1
     indirect: bool = True
     ancestors: bool = False
+    token_ids: str = "reference"
+    segment_scale: bool = True
+    head_dropout: bool = True
+
+    @property
+    def vocab(self) -> tok.Vocab:
+        return tok.vocab(self.num_ops, self.token_ids)
 
     @property
     def vocab_size(self) -> int:
-        return tok.vocab_size(self.num_ops)
+        return self.vocab.size
 
 
 REFERENCE = dict(
@@ -76,11 +93,13 @@ REFERENCE = dict(
 )
 """The paper's sizes (the defaults of :class:`CATEConfig`)."""
 CPU_SMALL = dict(
-    d_model=64, num_heads=8, graph_layers=2, graph_ffn=128, cross_layers=4, cross_ffn=256
+    d_model=64, num_heads=8, graph_layers=3, graph_ffn=128, cross_layers=4, cross_ffn=256
 )
-"""A CPU preset: reference widths, 2 graph + 4 cross blocks (~1/6 of the depth)."""
-CPU_TINY = dict(d_model=32, num_heads=4, graph_layers=1, graph_ffn=64, cross_layers=1, cross_ffn=64)
-"""For tests and smoke runs."""
+"""A CPU preset: reference widths, 3 graph + 4 cross blocks. Three graph blocks, because with
+two the output node's encoding cannot tell apart some NB201 cells that differ by a swap of ops
+(its uniform attention averages states that only a third block makes differ)."""
+CPU_TINY = dict(d_model=32, num_heads=4, graph_layers=3, graph_ffn=64, cross_layers=1, cross_ffn=64)
+"""For tests and smoke runs (3 graph blocks for the same reason)."""
 PRESETS = {"reference": REFERENCE, "cpu_small": CPU_SMALL, "cpu_tiny": CPU_TINY}
 
 
@@ -95,14 +114,14 @@ def cell_tokens(config: CATEConfig, adjacency, ops) -> tok.TokenBatch:
     """Tokens and graph attention mask of raw cells: the model's input pipeline (jittable).
 
     Args:
-      config: the model config (``num_ops``, ``indirect``, ``ancestors``).
+      config: the model config (``num_ops``, ``indirect``, ``ancestors``, ``token_ids``).
       adjacency: ``[B, N, N]`` 0/1.
       ops: ``int [B, N]``, -1 for padding.
 
     Returns:
       :class:`jaxnas.encodings.tokens.TokenBatch` (``[B, N]``, ``[B, N]``, ``[B, N, N]``).
     """
-    t = tok.token_batch(adjacency, ops, config.num_ops, config.indirect)
+    t = tok.token_batch(adjacency, ops, config.num_ops, config.indirect, config.token_ids)
     if config.ancestors:
         t = t._replace(attention_mask=jnp.swapaxes(t.attention_mask, -1, -2))
     return t
@@ -122,8 +141,15 @@ class CATE(nn.Module):
         self.embed = nn.Embed(c.vocab_size, c.d_model, name="op_embed")
         self.segment = nn.Embed(2, c.d_model, name="segment_embed")
         self.embed_dropout = nn.Dropout(c.dropout)
+        self.segment_dropout = nn.Dropout(c.dropout)
+        self.head_dropout = nn.Dropout(c.dropout)
         self.graph_encoder = Encoder(
-            c.graph_layers, c.num_heads, c.graph_ffn, c.dropout, name="graph_encoder"
+            c.graph_layers,
+            c.num_heads,
+            c.graph_ffn,
+            c.dropout,
+            zero_padding=False,
+            name="graph_encoder",
         )
         self.cross_encoder = Encoder(
             c.cross_layers, c.num_heads, c.cross_ffn, c.dropout, name="cross_encoder"
@@ -146,7 +172,8 @@ class CATE(nn.Module):
     def encode_tokens(
         self, tokens: jax.Array, token_mask: jax.Array, attention_mask: jax.Array, *, train: bool
     ) -> jax.Array:
-        """Graph encoder on token ids: ``[B, N]`` ids -> ``[B, N, d]`` (0 at padding)."""
+        """Graph encoder on token ids: ``[B, N]`` ids -> ``[B, N, d]`` (padding positions are
+        computed too: they attend uniformly to all positions, as in CATE)."""
         d = self.config.d_model
         x = self.embed(tokens) * math.sqrt(d)
         x = self.embed_dropout(x, deterministic=not train)
@@ -174,11 +201,17 @@ class CATE(nn.Module):
         seg = jnp.concatenate(
             [jnp.zeros(x.tokens.shape, jnp.int32), jnp.ones(y.tokens.shape, jnp.int32)], axis=1
         )
-        h = h + self.segment(seg)
+        s = self.segment(seg)
+        if self.config.segment_scale:
+            s = self.segment_dropout(s * math.sqrt(self.config.d_model), deterministic=not train)
+        h = h + s
         token_mask = jnp.concatenate([x.token_mask, y.token_mask], axis=1)
         mask = tok.pair_attention_mask(x.token_mask, y.token_mask)
         h = self.cross_encoder(h, mask, token_mask, train=train)
-        return self.head_out(jnp.tanh(self.head_hidden(h)))
+        h = jnp.tanh(self.head_hidden(h))
+        if self.config.head_dropout:
+            h = self.head_dropout(h, deterministic=not train)
+        return self.head_out(h)
 
 
 def pool(encoding: jax.Array, token_mask: jax.Array, pooling: str = "last") -> jax.Array:
@@ -187,16 +220,20 @@ def pool(encoding: jax.Array, token_mask: jax.Array, pooling: str = "last") -> j
     Args:
       encoding: ``[B, N, d]`` (from :meth:`CATE.encode`).
       token_mask: ``bool [B, N]``, real nodes (padding after them).
-      pooling: ``'last'`` -- the last real node (the output node; the reference code takes the
-        last position; note that with the default mask direction the output node attends only
-        to itself, so this is constant across cells unless ``CATEConfig.ancestors``), or
-        ``'mean'`` -- the mean over real nodes.
+      pooling: ``'last'`` -- CATE's embedding, the last position ``N - 1`` of the padded
+        sequence (``h[:, -1]`` in ``GraphEncoder.get_embeddings``; its inference pads every
+        cell to the longest one, as the spaces here do): the output node of a full-size cell,
+        a padding position otherwise, both rows with no allowed key, so both attend uniformly
+        to all positions and pool the whole cell; ``'output'`` -- the last real node (the
+        output node); ``'mean'`` -- the mean over real nodes.
 
     Returns:
       ``[B, d]``.
     """
     m = jnp.asarray(token_mask, bool)
     if pooling == "last":
+        return encoding[:, -1]
+    if pooling == "output":
         last = jnp.maximum(m.sum(-1) - 1, 0)
         return jnp.take_along_axis(encoding, last[:, None, None], axis=1)[:, 0]
     if pooling == "mean":

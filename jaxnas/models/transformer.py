@@ -7,7 +7,13 @@ may attend to key ``j``); the head axis is added here.
 
 A block is ``x + Dropout(MHA(LN(x)))`` then ``x + Dropout(FFN(LN(x)))`` with
 ``FFN = Dense(ffn) - ReLU - Dropout - Dense(d)``; the encoder ends with a LayerNorm (pre-LN
-transformers need one on the output).
+transformers need one on the output). This is CATE's ``layers/transformer.py`` (``EncoderBlock``,
+``Encoder``: per-layer norms of which the last one's output is returned).
+
+Masked attention follows CATE: scores of disallowed keys are pushed to a huge negative number
+before the softmax (Flax uses the dtype's minimum, CATE -1e9: the same weights), so a query row
+with no allowed key attends *uniformly to all positions* -- CATE relies on this for its output
+node (see :mod:`jaxnas.encodings.tokens`); ``tests/test_transformer.py`` checks it.
 """
 
 from __future__ import annotations
@@ -59,12 +65,15 @@ class Encoder(nn.Module):
       num_heads: attention heads.
       ffn_dim: FFN hidden width.
       dropout: dropout rate.
+      zero_padding: set the outputs at padding positions to 0 (False keeps them, as CATE's
+        graph encoder does; its embedding may be read at a padding position).
     """
 
     num_layers: int
     num_heads: int
     ffn_dim: int
     dropout: float = 0.1
+    zero_padding: bool = True
 
     @nn.compact
     def __call__(
@@ -76,7 +85,7 @@ class Encoder(nn.Module):
           x: ``[B, N, d]`` input vectors.
           mask: ``bool [B, N, N]`` attention mask (query ``i`` attends to key ``j``).
           token_mask: ``bool [B, N]``, real tokens; outputs at other positions are set to 0
-            (their rows of ``mask`` are empty and Flax would give them uniform attention).
+            when ``zero_padding``.
 
         Returns:
           ``[B, N, d]``.
@@ -86,4 +95,4 @@ class Encoder(nn.Module):
                 x, mask, train=train
             )
         x = nn.LayerNorm(name="ln_out")(x)
-        return jnp.where(token_mask[..., None], x, 0.0)
+        return jnp.where(token_mask[..., None], x, 0.0) if self.zero_padding else x

@@ -1,10 +1,18 @@
 """CATE's computation-aware pair sampling: partners of similar parameter count or FLOPs.
 
 For every architecture ``x_i`` with computational attribute ``P_i`` (parameters or FLOPs, from
-the space's cost functions), the window is ``r(x_i) = {j != i : |P_i - P_j| < delta}``; CATE
-draws ``K`` distinct partners from it uniformly without replacement. Architectures whose window
-holds fewer than ``K`` others get all of them (possibly none); :func:`sample_partners` marks the
-missing slots with -1.
+the space's cost functions) CATE draws ``K`` distinct partners uniformly without replacement
+from a window; architectures whose window holds fewer than ``K`` others get all of them
+(possibly none); :func:`sample_partners` marks the missing slots with -1. Two windows
+(:data:`WINDOWS`):
+
+* ``'one_sided'`` (CATE's ``preprocessing/data_generate.py: sample_from_data``, the default):
+  sort by ``P`` (stable, so ties keep index order); the partners of the ``s``-th architecture
+  are the earlier ones ``t < s`` with ``P_t + delta >= P_s`` -- smaller (or tied, earlier) ``P``
+  within ``delta``. The pair is ``(x_i, partner)``: X has the larger attribute. The smallest
+  architectures get no partner as X (they appear as partners of larger ones);
+* ``'symmetric'``: ``r(x_i) = {j != i : |P_i - P_j| < delta}`` (the paper's text; the earlier
+  jaxnas sampler).
 
 Everything is vectorised NumPy over a sort of the attribute (``O(N log N + N K^2)``): pairs for
 all 423,624 NAS-Bench-101 cells take about a second. Randomness comes from an explicit JAX key
@@ -29,6 +37,7 @@ ABLATION_DELTAS: tuple[float, ...] = (1e6, 2e6, 4e6, 8e6)
 """The seed's window widths (NB101, parameters)."""
 ABLATION_KS: tuple[int, ...] = (1, 2, 4, 8)
 """The seed's numbers of partners per architecture."""
+WINDOWS = ("one_sided", "symmetric")
 
 
 class Pairs(NamedTuple):
@@ -51,18 +60,24 @@ class Pairs(NamedTuple):
         return np.stack([x[ok], self.partners[ok]], axis=-1)
 
 
-def windows(attribute, delta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def windows(
+    attribute, delta: float, window: str = "symmetric"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted order and the window of every architecture in it.
 
     Args:
       attribute: ``[N]`` computational attribute.
-      delta: window half-width (strict: ``|P_i - P_j| < delta``).
+      delta: window half-width (symmetric: strict ``|P_i - P_j| < delta``; one-sided:
+        ``P_t + delta >= P_s`` as CATE's comparison).
+      window: :data:`WINDOWS`.
 
     Returns:
       ``(order int64 [N], lo int64 [N], hi int64 [N])``: ``order`` sorts the attribute
       (stable), and the window of ``order[s]`` is the sorted positions ``lo[s] <= t < hi[s]``
-      (itself included).
+      (itself included; one-sided: ``hi[s] = s + 1``).
     """
+    if window not in WINDOWS:
+        raise ValueError(f"unknown window {window!r}; use one of {WINDOWS}")
     p = np.asarray(attribute)
     if p.ndim != 1:
         raise ValueError(f"attribute must be [N], got {p.shape}")
@@ -72,6 +87,11 @@ def windows(attribute, delta: float) -> tuple[np.ndarray, np.ndarray, np.ndarray
         raise ValueError(f"delta must be positive, got {delta}")
     order = np.argsort(p, kind="stable")
     s = p[order]
+    if window == "one_sided":
+        # First t with s[t] + delta >= s[s_]; ``s + delta`` is non-decreasing, so searching it
+        # applies CATE's comparison exactly (no re-derivation of the bound).
+        lo = np.searchsorted(s + delta, s, side="left").astype(np.int64)
+        return order, lo, np.arange(1, len(s) + 1, dtype=np.int64)
     lo = np.searchsorted(s, s - delta, side="right").astype(np.int64)
     hi = np.searchsorted(s, s + delta, side="left").astype(np.int64)
     # ``s - delta`` and ``s + delta`` round differently from ``|s_i - s_j|``: move the bounds
@@ -113,21 +133,24 @@ def _distinct_offsets(rng: np.random.Generator, m: np.ndarray, k: int) -> np.nda
     return out
 
 
-def sample_partners(key: jax.Array, attribute, delta: float, k: int) -> Pairs:
-    """Up to ``k`` distinct partners per architecture within ``delta`` of its attribute.
+def sample_partners(
+    key: jax.Array, attribute, delta: float, k: int, window: str = "one_sided"
+) -> Pairs:
+    """Up to ``k`` distinct partners per architecture in its window (module docstring).
 
     Args:
       key: JAX PRNG key; the result is a pure function of it and the other arguments.
       attribute: ``[N]`` parameters or FLOPs of the ``N`` architectures.
-      delta: window half-width, same unit as ``attribute`` (strict inequality).
+      delta: window width, same unit as ``attribute``.
       k: partners per architecture.
+      window: :data:`WINDOWS`.
 
     Returns:
       :class:`Pairs` (indices into ``attribute``).
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    order, lo, hi = windows(attribute, delta)
+    order, lo, hi = windows(attribute, delta, window)
     n = len(order)
     m = hi - lo - 1  # others in the window
     off = _distinct_offsets(base.host_rng(key), m, k)  # [N, K] in sorted-window coordinates
@@ -141,9 +164,11 @@ def sample_partners(key: jax.Array, attribute, delta: float, k: int) -> Pairs:
     return Pairs(partners, window_size)
 
 
-def sample_pairs(key: jax.Array, attribute, delta: float, k: int) -> np.ndarray:
+def sample_pairs(
+    key: jax.Array, attribute, delta: float, k: int, window: str = "one_sided"
+) -> np.ndarray:
     """``(x, y)`` index pairs, ``int64 [P, 2]``: :func:`sample_partners` flattened."""
-    return sample_partners(key, attribute, delta, k).as_pairs()
+    return sample_partners(key, attribute, delta, k, window).as_pairs()
 
 
 def ablation_grid() -> list[tuple[float, int]]:

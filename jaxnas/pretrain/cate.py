@@ -56,7 +56,7 @@ import numpy as np
 import optax
 
 from jaxnas import embeddings as jaxnas_embeddings
-from jaxnas import io
+from jaxnas import io, train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
 from jaxnas.pretrain import cate_pairs
@@ -522,8 +522,6 @@ def restore(workdir: str | os.PathLike, step: int | None = None, best: bool = Tr
     and discarded. The saved config must hold ``model`` (a
     :class:`~jaxnas.models.cate.CATEConfig` dict) and ``max_nodes``.
     """
-    from jaxnas import train
-
     saved = train.checkpoint.read_config(workdir, step)
     mc = cate_model.CATEConfig(**saved["model"])
     model = cate_model.CATE(mc)
@@ -565,8 +563,6 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
     ``embeddings [M, d]``, ``pooling``), ``results.json`` (held-out KL, accuracy and
     baselines of the embedded parameters, curves, config, data, wall times).
     """
-    from jaxnas import train
-
     t_start = time.perf_counter()
     out = pathlib.Path(workdir)
     out.mkdir(parents=True, exist_ok=True)

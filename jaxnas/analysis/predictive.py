@@ -30,6 +30,7 @@ seed at a time, to bound memory).
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import time
 
@@ -169,15 +170,29 @@ def study(
       seeds), ``num_eval`` per seed, the fitted hyper-parameters and the settings.
     """
     x, y = _check_xy(x, y)
+
+    def predict(idx):
+        mean, params = fit_and_predict(x, y, idx, gp_steps, learning_rate)
+        return mean, {
+            "gp_lengthscale": np.exp(np.asarray(params.log_lengthscale)).tolist(),
+            "gp_noise": np.exp(np.asarray(params.log_noise)).tolist(),
+        }
+
+    return _scored_study(key, y, predict, int(x.shape[1]), num_train, num_seeds, threshold,
+                         score_filter, gp_steps)  # fmt: skip
+
+
+def _scored_study(key, y, predict, dim, num_train, num_seeds, threshold, score_filter, gp_steps):
+    """The part :func:`study` and :func:`supervised_study` share: training rows from ``key``,
+    ``predict(idx) -> (mean [S, N], info)``, scoring and the settings."""
     n = len(y)
     idx = train_sets(key, n, num_train, num_seeds)
-    mean, params = fit_and_predict(x, y, idx, gp_steps, learning_rate)
+    mean, info = predict(idx)
     return {
         **score(mean, y, idx, threshold=threshold, score_filter=score_filter),
-        "gp_lengthscale": np.exp(np.asarray(params.log_lengthscale)).tolist(),
-        "gp_noise": np.exp(np.asarray(params.log_noise)).tolist(),
+        **info,
         "num_architectures": n,
-        "dim": int(x.shape[1]),
+        "dim": dim,
         "num_train": num_train,
         "num_seeds": num_seeds,
         "gp_steps": gp_steps,
@@ -253,35 +268,30 @@ def supervised_study(
     num_ops: int,
     y,
     *,
-    num_train: int = 250,
-    num_seeds: int = 10,
-    threshold: float = 0.8,
-    score_filter: str = "true",
-    gp_steps: int = 100,
-    learning_rate: float = 0.05,
     encoder_kwargs: dict | None = None,
+    **options,
 ) -> dict:
     """:func:`study` for the leak-free supervised baseline: the same training rows per seed as
     :func:`study` with the same ``key`` (so the rows match the other encodings'), an encoder
-    trained on each seed's rows (:func:`supervised_predictions`), the same scoring."""
+    trained on each seed's rows (:func:`supervised_predictions`), the same scoring. ``options``
+    are :func:`study`'s keywords (``num_train``, ``num_seeds``, ``threshold``, ``score_filter``,
+    ``gp_steps``, ``learning_rate``), with its defaults."""
+    bound = inspect.signature(study).bind(key, None, y, **options)
+    bound.apply_defaults()
+    o = bound.kwargs
     y = np.asarray(y, np.float32)
-    n = len(y)
-    idx = train_sets(key, n, num_train, num_seeds)
-    mean, info = supervised_predictions(
-        jax.random.fold_in(key, 10_007), adjacency, ops, num_ops, y, idx, gp_steps=gp_steps,
-        learning_rate=learning_rate, encoder_kwargs=encoder_kwargs,
-    )  # fmt: skip
+
+    def predict(idx):
+        return supervised_predictions(
+            jax.random.fold_in(key, 10_007), adjacency, ops, num_ops, y, idx,
+            gp_steps=o["gp_steps"], learning_rate=o["learning_rate"],
+            encoder_kwargs=encoder_kwargs,
+        )  # fmt: skip
+
     latent = int((encoder_kwargs or {}).get("latent", 16))
-    return {
-        **score(mean, y, idx, threshold=threshold, score_filter=score_filter),
-        **info,
-        "num_architectures": n,
-        "dim": latent,
-        "num_train": num_train,
-        "num_seeds": num_seeds,
-        "gp_steps": gp_steps,
-        "trained_on": "each seed's num_train labelled rows only",
-    }
+    result = _scored_study(key, y, predict, latent, o["num_train"], o["num_seeds"],
+                           o["threshold"], o["score_filter"], o["gp_steps"])  # fmt: skip
+    return {**result, "trained_on": "each seed's num_train labelled rows only"}
 
 
 __all__ = [

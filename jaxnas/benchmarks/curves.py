@@ -228,6 +228,18 @@ def register(name: str, build: Callable[..., tuple[SurrogateCurveBenchmark, dict
     return base.register(name)(loader)
 
 
+def clipped_config(
+    config: sg.SurrogateConfig | None, value_range: tuple[float, float] | None
+) -> sg.SurrogateConfig:
+    """``config`` (default :class:`~jaxnas.surrogates.surrogate.SurrogateConfig`) with its
+    ``value_range`` overridden by ``value_range`` unless that is ``None`` (accuracies are
+    fractions: noisy draws must stay in ``[0, 1]``)."""
+    config = sg.SurrogateConfig() if config is None else config
+    if value_range is not None:
+        config = dataclasses.replace(config, value_range=tuple(value_range))
+    return config
+
+
 def kl_report(bench: SurrogateCurveBenchmark, encodings, runs, key: jax.Array, samples: int):
     """``avg_kl`` / ``final_kl``: the per-epoch KL of ``samples`` noisy curves of the surrogate
     at ``encodings [M, D]`` against measured repeated runs ``[M, S, E]``."""

@@ -76,9 +76,7 @@ def build(
       ``(benchmark, report)`` as :func:`jaxnas.benchmarks.nlp11.build`, plus ``avg_kl`` /
       ``final_kl`` over the EC cells (3 seeds each).
     """
-    config = sg.SurrogateConfig() if config is None else config
-    if value_range is not None:  # accuracies are fractions: noisy draws must stay in [0, 1]
-        config = dataclasses.replace(config, value_range=tuple(value_range))
+    config = curves.clipped_config(config, value_range)
     if config.num_components > 3:
         config = dataclasses.replace(config, num_components=3)
     d = dataset(data_dir, download=download)

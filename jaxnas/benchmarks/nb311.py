@@ -13,8 +13,6 @@ predicted runtime at epoch 98. Needs ``onnxruntime`` (``pip install 'jaxnas[onnx
 
 from __future__ import annotations
 
-import dataclasses
-
 import jax
 import numpy as np
 
@@ -107,9 +105,7 @@ def build(
       ``(benchmark, report)`` as :func:`jaxnas.benchmarks.nlp11.build`; the report adds the
       per-epoch KL (avg, final) on the test genotypes against the declared noisy truth.
     """
-    config = sg.SurrogateConfig() if config is None else config
-    if value_range is not None:  # accuracies are fractions: noisy draws must stay in [0, 1]
-        config = dataclasses.replace(config, value_range=tuple(value_range))
+    config = curves.clipped_config(config, value_range)
     d, runs = yahpo_curves(data_dir, num_archs, seed, noise_std, download=download)
     key = jax.random.key(seed) if key is None else key
     bench, report = curves.fit_and_report(

@@ -42,6 +42,8 @@ each space's config), accuracy / validity / uniqueness (%), measured (seed's):
 
 import ml_collections
 
+from experiments.configs import pretrain_common
+
 
 def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
     """The paper's method with reference hyper-parameters for ``space``."""
@@ -62,17 +64,9 @@ def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
     c.kl_weight = 1.0  # < 0: the reference's effective 1 / (batch_size * N)
     c.reduction = "elbo"  # 'elbo': per-graph sums (paper); 'reference': per-entry means
     c.graph_form = "dense"
-    # Optimisation.
-    c.batch_size = 32
-    c.epochs = epochs
-    c.num_steps = 0  # 0: epochs * (train cells // batch_size)
+    # Optimisation, logging, evaluation.
+    pretrain_common.add_training(c, epochs)
     c.stop_at_step = 0  # > 0: stop this invocation early (rerun with the same workdir resumes)
-    c.learning_rate = 1e-3
-    c.grad_clip = 5.0
-    # Logging / evaluation.
-    c.log_every = 500
-    c.checkpoint_every = 5000
-    c.eval_batch_size = 1024
     c.num_latent_samples = 10_000
     # Reference switches (module docstring); defaults: the paper's method.
     c.eval_after_epochs = 0

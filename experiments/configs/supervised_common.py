@@ -13,6 +13,8 @@ Variant ``smoke``: a few hundred labels, a tiny model, a few steps, labelled cel
 
 import ml_collections
 
+from experiments.configs import pretrain_common
+
 
 def base_config(benchmark: str, epochs: int) -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
@@ -26,14 +28,7 @@ def base_config(benchmark: str, epochs: int) -> ml_collections.ConfigDict:
     c.hidden = 128
     c.latent = 16
     c.head_hidden = 128
-    c.batch_size = 32
-    c.epochs = epochs
-    c.num_steps = 0
-    c.learning_rate = 1e-3
-    c.grad_clip = 5.0
-    c.log_every = 500
-    c.checkpoint_every = 5000
-    c.eval_batch_size = 1024
+    pretrain_common.add_training(c, epochs)
     c.export = "space"  # 'space': embed every cell of the space; 'labelled': labelled cells only
     return c
 

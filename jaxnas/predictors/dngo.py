@@ -113,21 +113,12 @@ def fit(
       activation, num_epochs, batch_size, learning_rate: MLP training (see :func:`mlp.fit`).
       evidence_iters: fixed-point iterations for ``alpha``, ``beta``.
     """
-    k_init, k_fit = jax.random.split(key)
     x = x.astype(jnp.float32)
     ys, y_mean, y_std = mlp.standardize(y.astype(jnp.float32), mask)
-    params = mlp.init(k_init, (x.shape[-1], *hidden, 1))
-    params = mlp.fit(
-        params,
-        k_fit,
-        x,
-        ys,
-        mask,
-        num_epochs=num_epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        activation=activation,
-    )
+    params = mlp.init_and_fit(
+        key, hidden, x, ys, mask, num_epochs=num_epochs, batch_size=batch_size,
+        learning_rate=learning_rate, activation=activation,
+    )  # fmt: skip
     m = mask.astype(jnp.float32)
     phi = mlp.features(params, x, activation) * m[:, None]
     alpha, beta = optimize_evidence(phi, ys, m.sum(), num_iters=evidence_iters)

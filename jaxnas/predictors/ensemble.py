@@ -39,24 +39,13 @@ def fit(
     """Trains ``num_members`` MLPs on the real rows of ``x [T, D]``, ``y [T]``, ``mask [T]``."""
     x = x.astype(jnp.float32)
     ys, y_mean, y_std = mlp.standardize(y.astype(jnp.float32), mask)
-    sizes = (x.shape[-1], *hidden, 1)
-
-    def one(k):
-        k_init, k_fit = jax.random.split(k)
-        return mlp.fit(
-            mlp.init(k_init, sizes),
-            k_fit,
-            x,
-            ys,
-            mask,
-            num_epochs=num_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            activation=activation,
-            loss=loss,
-        )
-
-    params = jax.vmap(one)(jax.random.split(key, num_members))
+    options = dict(
+        num_epochs=num_epochs, batch_size=batch_size, learning_rate=learning_rate,
+        activation=activation, loss=loss,
+    )  # fmt: skip
+    params = jax.vmap(lambda k: mlp.init_and_fit(k, hidden, x, ys, mask, **options))(
+        jax.random.split(key, num_members)
+    )
     return EnsembleState(params, y_mean, y_std)
 
 

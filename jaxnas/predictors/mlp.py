@@ -129,6 +129,15 @@ def fit(
     return params
 
 
+def init_and_fit(
+    key: jax.Array, hidden: Sequence[int], x: jax.Array, y: jax.Array, mask: jax.Array, **options
+):
+    """A fresh ``[D, *hidden, 1]`` MLP trained by :func:`fit` (``options``: its keywords); ``key``
+    splits into the init key and the minibatch-order key."""
+    k_init, k_fit = jax.random.split(key)
+    return fit(init(k_init, (x.shape[-1], *hidden, 1)), k_fit, x, y, mask, **options)
+
+
 def standardize(y: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Masked standardisation: ``(y - mean) / std`` (0 on padding), mean, std."""
     m = mask.astype(y.dtype)
@@ -139,4 +148,4 @@ def standardize(y: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array, ja
     return m * (y - mean) / std, mean, std
 
 
-__all__ = ["ACTIVATIONS", "apply", "features", "fit", "init", "standardize"]
+__all__ = ["ACTIVATIONS", "apply", "features", "fit", "init", "init_and_fit", "standardize"]

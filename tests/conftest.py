@@ -19,6 +19,7 @@ import sys
 
 import jax
 import pytest
+import threadpoolctl
 
 jax.config.update("jax_numpy_rank_promotion", "raise")
 
@@ -83,6 +84,18 @@ def run_binary(
     )
 
 
+def run_smoke(module: str, config: str, workdir, *args: str, timeout: float = 900):
+    """Runs ``module`` as a user runs a smoke config (``--config=<config>``, ``*args``,
+    ``--workdir=<workdir>``, ``--nodownload``, the tests' ``--data_dir``) and fails the test
+    unless it exits 0. Returns the ``CompletedProcess``."""
+    r = run_binary(
+        module, f"--config={config}", *args, f"--workdir={workdir}", "--nodownload",
+        timeout=timeout,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r
+
+
 @pytest.fixture(name="run_binary", scope="session")
 def run_binary_fixture():
     """:func:`run_binary` as a fixture."""
@@ -106,3 +119,12 @@ def data_file(data_dir):
         return p
 
     return get
+
+
+@pytest.fixture(scope="module")
+def single_threaded_blas():
+    """BLAS limited to one thread for a module (``pytestmark = pytest.mark.usefixtures(...)``):
+    jaxlib's CPU linear algebra calls scipy's OpenBLAS; on an oversubscribed machine its
+    spinning threads make small Cholesky / triangular solves ~100x slower."""
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        yield

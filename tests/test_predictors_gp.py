@@ -5,17 +5,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import scipy.optimize
-import threadpoolctl
 
 from jaxnas.predictors import gp
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_blas():
-    # jaxlib's CPU linear algebra calls scipy's OpenBLAS; on an oversubscribed machine its
-    # spinning threads make small Cholesky / triangular solves ~100x slower.
-    with threadpoolctl.threadpool_limits(1, user_api="blas"):
-        yield
+pytestmark = pytest.mark.usefixtures("single_threaded_blas")
 
 
 def _data(n=30, d=3, seed=0):

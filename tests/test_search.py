@@ -7,7 +7,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-import threadpoolctl
 
 from jaxnas import search
 from jaxnas.search import base
@@ -16,12 +15,7 @@ from jaxnas.search import problem as P
 E, V = 4, 4  # 256 rows
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_blas():
-    # jaxlib's CPU linear algebra calls scipy's OpenBLAS; on an oversubscribed machine its
-    # spinning threads make small Cholesky / triangular solves ~100x slower.
-    with threadpoolctl.threadpool_limits(1, user_api="blas"):
-        yield
+pytestmark = pytest.mark.usefixtures("single_threaded_blas")
 
 
 def toy_problem(seed=0, cost=None):

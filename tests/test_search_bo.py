@@ -4,18 +4,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-import threadpoolctl
 from test_search import check_run, toy_problem
 
 from jaxnas import search
 from jaxnas.predictors import gp
 from jaxnas.search import base
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _single_threaded_blas():
-    with threadpoolctl.threadpool_limits(1, user_api="blas"):
-        yield
+pytestmark = pytest.mark.usefixtures("single_threaded_blas")
 
 
 ALGOS = {

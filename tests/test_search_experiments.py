@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import run_binary
+from conftest import run_binary, run_smoke
 
 
 def _run(args, timeout=900):
@@ -12,16 +12,8 @@ def _run(args, timeout=900):
 
 @pytest.mark.slow
 def test_nb201_search_smoke_and_plot(tmp_path, data_dir):
-    r = _run(
-        [
-            "experiments.nb201_search",
-            "--config=experiments/configs/search_nb201.py:smoke",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--nodownload",
-        ]
-    )
-    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = "experiments/configs/search_nb201.py:smoke"
+    r = run_smoke("experiments.nb201_search", cfg, tmp_path)
     assert "| cifar10 | RE | 2 |" in r.stdout and "91.08+-0.43" in r.stdout
     rows = [json.loads(s) for s in (tmp_path / "nb201_search.jsonl").read_text().splitlines()]
     assert len(rows) == 4 * 2

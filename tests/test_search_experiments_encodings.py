@@ -4,22 +4,15 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_binary
+from conftest import run_smoke
 
 from jaxnas.search import registry
 
 
 @pytest.mark.slow
 def test_encoding_comparison_smoke(tmp_path, data_dir):
-    r = run_binary(
-        "experiments.encoding_comparison",
-        "--config=experiments/configs/encoding_comparison.py:smoke",
-        f"--data_dir={data_dir}",
-        f"--workdir={tmp_path}",
-        "--nodownload",
-        timeout=900,
-    )
-    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = "experiments/configs/encoding_comparison.py:smoke"
+    r = run_smoke("experiments.encoding_comparison", cfg, tmp_path)
     assert "| encoding | RS | LS | DNGO-BO |" in r.stdout
     assert "| adjacency one-hot |" in r.stdout
     assert "Note: learned encodings skipped" in r.stdout

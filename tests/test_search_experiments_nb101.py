@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_binary
+from conftest import run_binary, run_smoke
 
 from jaxnas.data import nb101 as d101
 
@@ -25,16 +25,9 @@ def test_nb101_search_smoke(tmp_path, data_dir):
     np.savez(tmp_path / "emb.npz", ids=ids[perm], embeddings=emb[perm])
     bad = _run(["--config=experiments/configs/search_nb101.py:smoke", "--config.embeddings=('x',)"])
     assert bad.returncode != 0 and "is not of the form 'name=path'" in bad.stderr
-    r = _run(
-        [
-            "--config=experiments/configs/search_nb101.py:smoke",
-            f"--config.embeddings=('sup={tmp_path / 'emb.npz'}',)",
-            f"--data_dir={data_dir}",
-            f"--workdir={tmp_path}",
-            "--nodownload",
-        ]
-    )
-    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = "experiments/configs/search_nb101.py:smoke"
+    emb_flag = f"--config.embeddings=('sup={tmp_path / 'emb.npz'}',)"
+    r = run_smoke("experiments.search_table", cfg, tmp_path, emb_flag)
     assert "| REA | 2 |" in r.stdout and "| sup-BO | 2 |" in r.stdout
     rows = [json.loads(s) for s in (tmp_path / "nb101_search.jsonl").read_text().splitlines()]
     assert {r["algorithm"] for r in rows} == {"RS", "REA", "sup-RL", "sup-BO"}

@@ -4,21 +4,14 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_binary
+from conftest import run_smoke
 from scipy import stats
 
 
 @pytest.mark.slow
 def test_outside_space_smoke(tmp_path, data_dir):
-    r = run_binary(
-        "experiments.outside_space",
-        "--config=experiments/configs/outside_space.py:smoke",
-        f"--data_dir={data_dir}",
-        f"--workdir={tmp_path}",
-        "--nodownload",
-        timeout=900,
-    )
-    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = "experiments/configs/outside_space.py:smoke"
+    r = run_smoke("experiments.outside_space", cfg, tmp_path)
     rec = json.loads((tmp_path / "outside_space.json").read_text())
     counts = rec["counts"]
     # Independent recount from the vertex histogram: the 20k file's cells by vertex count.

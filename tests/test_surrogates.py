@@ -182,13 +182,19 @@ def test_spike_anomaly_rate():
 # Mean models and whole surrogates
 
 
-def test_lgb_chain_fits_components_and_presets():
+def _chain_on_synthetic(fit, predict, config):
+    """Fits a chained mean model on the first 250 SVD codes of :func:`_synthetic`, predicts the
+    last 50 and checks the first component; returns ``(x, mean, y, z, pred)``."""
     x, mean, y = _synthetic()
     z = compress.svd_encode(compress.svd_fit(y, 3), y)
-    m = mean_models.lgb_fit(x[:250], z[:250], FAST_LGB)
-    pred = mean_models.lgb_predict(m, x[250:])
+    pred = predict(fit(x[:250], z[:250], config), x[250:])
     assert pred.shape == (50, 3)
     assert r2_score(z[250:, 0], pred[:, 0]) > 0.8
+    return x, mean, y, z, pred
+
+
+def test_lgb_chain_fits_components_and_presets():
+    _chain_on_synthetic(mean_models.lgb_fit, mean_models.lgb_predict, FAST_LGB)
     assert mean_models.REFERENCE_LGB.num_rounds == 3000
     assert mean_models.REFERENCE_LGB.reg_lambda == 134.5
     assert mean_models.REFERENCE_LGB.chain
@@ -199,12 +205,9 @@ def test_xgb_chain_fits_known_function_and_matches_sklearn_regressor_chain():
     from sklearn.multioutput import RegressorChain
     from sklearn.preprocessing import StandardScaler
 
-    x, mean, y = _synthetic()
-    z = compress.svd_encode(compress.svd_fit(y, 3), y)
-    m = mean_models.xgb_fit(x[:250], z[:250], FAST_XGB)
-    pred = mean_models.xgb_predict(m, x[250:])
-    assert pred.shape == (50, 3)
-    assert r2_score(z[250:, 0], pred[:, 0]) > 0.8
+    x, mean, y, z, pred = _chain_on_synthetic(
+        mean_models.xgb_fit, mean_models.xgb_predict, FAST_XGB
+    )
     # The curves a - b exp(-c t) (a known function of x) are recovered through the SVD.
     curves = compress.svd_decode(compress.svd_fit(y, 3), pred)
     assert metrics.curve_metrics(mean[250:], curves)["avg_r2"] > 0.8

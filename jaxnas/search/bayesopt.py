@@ -50,6 +50,17 @@ def _select(key, scores, rows, batch_size, problem, h):
     return jnp.stack(out)
 
 
+def _random_batch(key, problem, h, n: int) -> jax.Array:
+    """``n`` random rows ``[n]``, drawn one after another, each unvisited by ``h`` and the
+    earlier draws unless all its tries were (:func:`~jaxnas.search.problem.sample_unvisited`)."""
+    out = []
+    for k in jax.random.split(key, n):
+        i = P.sample_unvisited(k, problem, h)
+        out.append(i)
+        h = P.history_add(h, i, 0.0)
+    return jnp.stack(out)
+
+
 def bo(
     surrogate: acquisition.Surrogate,
     acquisition_fn: str = "ei",
@@ -82,14 +93,6 @@ def bo(
         del key
         return BOState(P.history_init(max_queries, problem.size))
 
-    def random_batch(key, problem, h):
-        out = []
-        for k in jax.random.split(key, batch_size):
-            i = P.sample_unvisited(k, problem, h)
-            out.append(i)
-            h = P.history_add(h, i, 0.0)
-        return jnp.stack(out)
-
     def model_batch(key, problem, h):
         k_fit, k_cand, k_acq, k_sel = jax.random.split(key, 4)
         model = surrogate.fit(k_fit, problem.x[h.index], h.y, h.mask)
@@ -119,7 +122,7 @@ def bo(
         h = state.history
         index = jax.lax.cond(
             step < init_rounds,
-            lambda: random_batch(key, problem, h),
+            lambda: _random_batch(key, problem, h, batch_size),
             lambda: model_batch(key, problem, h),
         )
         return index, state
@@ -228,14 +231,6 @@ def cate_dngo_ls(
         z = jnp.zeros((), jnp.int32)
         return LocalBOState(P.history_init(max_queries, problem.size), z, z, jnp.asarray(-jnp.inf))
 
-    def random_batch(key, problem, h):
-        out = []
-        for k in jax.random.split(key, per_round):
-            i = P.sample_unvisited(k, problem, h)
-            out.append(i)
-            h = P.history_add(h, i, 0.0)
-        return jnp.stack(out)
-
     def model_batch(key, problem, h, local):
         k_fit, k_acq, k_sel, k_ls = jax.random.split(key, 4)
         hl = h._replace(mask=local)
@@ -268,7 +263,7 @@ def cate_dngo_ls(
         in_init = local.sum() < init_rounds * per_round
         index = jax.lax.cond(
             in_init,
-            lambda: random_batch(key, problem, h),
+            lambda: _random_batch(key, problem, h, per_round),
             lambda: model_batch(key, problem, h, local),
         )
         return index, state

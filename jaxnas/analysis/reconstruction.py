@@ -171,6 +171,19 @@ CANONICAL: dict[str, Callable[[np.ndarray, np.ndarray], object]] = {
 """Space name -> ``(adjacency [N, N], ops [N]) -> canonical form or None (invalid)``."""
 
 
+def _validity_counts(keys: list) -> dict:
+    """Counts and rates over per-sample canonical keys (``None`` for an invalid sample)."""
+    valid = [k for k in keys if k is not None]
+    s = len(keys)
+    return {
+        "num_samples": s,
+        "num_valid": len(valid),
+        "num_unique": len(set(valid)),
+        "validity": len(valid) / max(s, 1),
+        "uniqueness": len(set(valid)) / max(len(valid), 1),
+    }
+
+
 def validity_uniqueness(space: str, adjacency: np.ndarray, ops: np.ndarray) -> dict:
     """Validity and uniqueness of decoded graphs.
 
@@ -306,19 +319,6 @@ def sample_latents(key: jax.Array, mean, std, num: int) -> jax.Array:
     mean = jnp.asarray(mean)
     eps = jax.random.normal(key, (num, *mean.shape), mean.dtype)
     return mean[None] + eps * jnp.asarray(std)[None]
-
-
-def _validity_counts(keys: list) -> dict:
-    """Counts and rates over per-sample canonical keys (``None`` for an invalid sample)."""
-    valid = [k for k in keys if k is not None]
-    s = len(keys)
-    return {
-        "num_samples": s,
-        "num_valid": len(valid),
-        "num_unique": len(set(valid)),
-        "validity": len(valid) / max(s, 1),
-        "uniqueness": len(set(valid)) / max(len(valid), 1),
-    }
 
 
 def generation_metrics(

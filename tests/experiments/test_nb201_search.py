@@ -6,11 +6,11 @@ import json
 import jax
 import numpy as np
 import pytest
-from conftest import run_smoke
 
 from jaxnas.benchmarks import tabular
 from jaxnas.search import problem
 from jaxnas.spaces import nb201
+from tests.conftest import run_smoke
 
 
 def _nb201_bench(rows):

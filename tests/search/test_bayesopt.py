@@ -4,11 +4,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from test_search import check_run, toy_problem
 
 from jaxnas import search
 from jaxnas.predictors import gp
 from jaxnas.search import base
+from tests.search.conftest import check_run, toy_problem
 
 pytestmark = pytest.mark.usefixtures("single_threaded_blas")
 

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_binary
 
 from jaxnas.search import results
+from tests.conftest import run_binary
 
 
 @pytest.fixture(scope="module")

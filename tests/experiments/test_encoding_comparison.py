@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_smoke
 
 from jaxnas.search import registry
+from tests.conftest import run_smoke
 
 
 @pytest.mark.slow

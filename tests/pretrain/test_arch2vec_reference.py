@@ -19,7 +19,7 @@ from jaxnas.models import gae, gcn, vgae
 from jaxnas.pretrain import arch2vec
 from jaxnas.spaces import darts, nb101, nb201
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ import json
 import jax
 import numpy as np
 import pytest
-from conftest import run_binary
 
 from jaxnas import encodings
 from jaxnas.analysis import projection
 from jaxnas.spaces import nb201
+from tests.conftest import run_binary
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 import json
 
 import pytest
-from conftest import run_binary, run_smoke
+
+from tests.conftest import run_binary, run_smoke
 
 
 def _run(args, timeout=900):

@@ -7,11 +7,11 @@ import jax
 import numpy as np
 import optax
 import pytest
-from conftest import run_binary
 
 from jaxnas import train
 from jaxnas.pretrain import arch2vec, supervised
 from jaxnas.spaces import nb201
+from tests.conftest import run_binary
 
 
 @pytest.fixture(scope="module")

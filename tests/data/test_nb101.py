@@ -171,7 +171,7 @@ def _official_message_classes():
     pytest.importorskip("google.protobuf")
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-    proto = pathlib.Path(__file__).parents[1] / "third_party/nasbench/model_metrics.proto"
+    proto = pathlib.Path(__file__).parents[2] / "third_party/nasbench/model_metrics.proto"
     text = re.sub(r"//[^\n]*", "", proto.read_text())
     assert re.search(r'syntax\s*=\s*"proto2"', text) and re.search(r"package\s+nasbench;", text)
     fdp = descriptor_pb2.FieldDescriptorProto

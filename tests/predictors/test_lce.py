@@ -8,11 +8,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import run_binary
 
 from jaxnas.predictors import curves, lcsvr, wpm
+from tests.conftest import run_binary
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 T = 40  # target epoch of the synthetic curves
 N_OBS = (24, 16, 20)  # observed epochs per synthetic curve (padded to 24)
 # pow3 curves c - a x^-alpha: (c, a, alpha). The third would reach 1.035 at epoch T, beyond

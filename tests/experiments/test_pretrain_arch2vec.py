@@ -7,9 +7,9 @@ import json
 import jax
 import numpy as np
 import pytest
-from conftest import run_binary
 
 from jaxnas.pretrain import arch2vec
+from tests.conftest import run_binary
 
 
 def _run(module, *args):

@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_binary
+
+from tests.conftest import run_binary
 
 
 def _run(workdir, *extra):

@@ -4,8 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_smoke
 from scipy import stats
+
+from tests.conftest import run_smoke
 
 
 @pytest.mark.slow

@@ -5,9 +5,9 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run_binary, run_smoke
 
 from jaxnas.data import nb101 as d101
+from tests.conftest import run_binary, run_smoke
 
 
 def _run(args, timeout=900):

@@ -13,7 +13,7 @@ transformers need one on the output). This is CATE's ``layers/transformer.py`` (
 Masked attention follows CATE: scores of disallowed keys are pushed to a huge negative number
 before the softmax (Flax uses the dtype's minimum, CATE -1e9: the same weights), so a query row
 with no allowed key attends *uniformly to all positions* -- CATE relies on this for its output
-node (see :mod:`jaxnas.encodings.tokens`); ``tests/test_transformer.py`` checks it.
+node (see :mod:`jaxnas.encodings.tokens`); ``tests/models/test_transformer.py`` checks it.
 """
 
 from __future__ import annotations

@@ -85,9 +85,10 @@ SEED_TABLE3 = {
 }
 
 
-def surrogate_config(c, compressor: str, mean_model: str, noise: str, k: int):
+def surrogate_config(c, compressor: str, mean_model: str, noise: str, k: int, dataset: str = ""):
     """The :class:`~jaxnas.surrogates.surrogate.SurrogateConfig` of one combination under the
-    presets of the table config ``c`` (``experiments/configs/x11.py``)."""
+    presets of the table config ``c`` (``experiments/configs/x11.py``); the SVD is standardised
+    per epoch for ``dataset == 'nb111-4'`` when ``c.nb111_svd_standardize``."""
     lgb = mean_models.REFERENCE_LGB if c.lgb_preset == "reference" else mean_models.FAST_LGB
     xgb = mean_models.REFERENCE_XGB if c.xgb_preset == "reference" else mean_models.FAST_XGB
     return sg.SurrogateConfig(
@@ -100,29 +101,51 @@ def surrogate_config(c, compressor: str, mean_model: str, noise: str, k: int):
         vae=vae.FAST_VAE if c.vae_preset == "fast" else vae.VAEConfig(),
         noise=noise,
         gkde_reference_clip=c.gkde_reference_clip,
+        svd_standardize=bool(dataset == "nb111-4" and c.get("nb111_svd_standardize", False)),
         window=c.window,
     )
 
 
 def load(c, name: str, data_dir, download: bool):
-    """[(CurveDataset, MultiSeedRuns | None)] for one config dataset name."""
+    """[(CurveDataset, MultiSeedRuns | None, exact mean curves [N, E] | None, note | None)] for
+    one config dataset name (the exact mean curves exist only for the generated NB311-YAHPO)."""
     if name == "nlp-wt2":
-        return [(datasets.nlp_wt2(data_dir, c.nlp_first_epochs, download=download), None)]
+        d = datasets.nlp_wt2(data_dir, c.nlp_first_epochs, download=download)
+        return [(d, None, None, None)]
     if name == "nlp-wt2-graph":
-        return [(datasets.nlp_wt2(data_dir, 0, download=download), None)]
+        return [(datasets.nlp_wt2(data_dir, 0, download=download), None, None, None)]
     if name == "taskset":
-        return [(datasets.taskset(t, data_dir, download=download), None) for t in c.taskset_tasks]
+        return [
+            (datasets.taskset(t, data_dir, download=download), None, None, None)
+            for t in c.taskset_tasks
+        ]
     if name == "nb111-4":
         d = nb111.dataset(data_dir, download=download)
         ec = nb111.ec_runs(data_dir, download=download)
         keep = ~np.isin(d.keys, ec.keys)  # the EC cells are held out for the KL
+        note = None
+        thr = float(c.get("nb111_failed_threshold", 0.0))
+        if thr > 0:
+            failed = nb111.failed_runs(d.curves, thr) & keep
+            keep &= ~failed
+            note = (
+                f"nb111-4: {int(failed.sum())} failed runs (valid acc <= {thr} at 12, 36 or 108 "
+                f"epochs) excluded from fitting and from the test metrics"
+            )
         d = d._replace(**{f: getattr(d, f)[keep] for f in ("keys", "encodings", "curves")})
-        return [(d._replace(full_time=d.full_time[keep]), ec)]
+        return [(d._replace(full_time=d.full_time[keep]), ec, None, note)]
     if name == "nb311-yahpo":
-        d, runs = nb311.yahpo_curves(
-            data_dir, c.nb311_num_archs, 0, c.nb311_noise_std, download=download
+        scale = float(c.get("nb311_noise_scale", 0.0))
+        d, runs, exact = nb311.yahpo_curves(
+            data_dir,
+            c.nb311_num_archs,
+            0,
+            c.nb311_noise_std,
+            download=download,
+            noise_scale=scale or None,
+            return_mean=True,
         )
-        return [(d, runs)]
+        return [(d, runs, exact, None)]
     raise ValueError(f"unknown dataset {name!r}")
 
 
@@ -140,9 +163,18 @@ def subsample(d: datasets.CurveDataset, max_rows: int, seed: int) -> datasets.Cu
 
 
 def evaluate_dataset(
-    c, d: datasets.CurveDataset, ec, seed: int, curves_dir: pathlib.Path | None = None
+    c,
+    d: datasets.CurveDataset,
+    ec,
+    seed: int,
+    curves_dir: pathlib.Path | None = None,
+    exact=None,
 ) -> list[dict]:
     """Rows of results for every combination on one dataset and seed.
+
+    With ``exact`` (the noise-free mean curves ``[N, E]`` aligned with ``d``'s rows, known for
+    generated data only) every row carries the ceiling: the avg/final R^2 of the exact mean
+    curve against the noisy test curves, the best any model can score.
 
     With ``curves_dir``, the test curves (true, mean, three noisy draws) of every combination
     are saved as ``<dataset>__<combination>__s<seed>.npz`` for ``experiments.x11_plot``.
@@ -153,12 +185,16 @@ def evaluate_dataset(
         k = d.curves.shape[1] - 1  # short curves (NB111-4): keep residuals non-zero
     key = jax.random.key(seed)
     k_chosen, k_err = compress.choose_k(d.curves[tr], d.curves[va])
+    ceiling = {"ceiling_avg_r2": None, "ceiling_final_r2": None}
+    if exact is not None:
+        cm = metrics.curve_metrics(d.curves[te], np.asarray(exact)[te])
+        ceiling = {"ceiling_avg_r2": cm["avg_r2"], "ceiling_final_r2": cm["final_r2"]}
     rows = []
     for ci, comp in enumerate(c.compressors):
         for mi, mm in enumerate(c.mean_models):
             base = None
             for ni, nz in enumerate(c.noise_models):
-                cfg = surrogate_config(c, comp, mm, nz, k)
+                cfg = surrogate_config(c, comp, mm, nz, k, d.name)
                 kf = jax.random.fold_in(key, 100 * ci + 10 * mi)
                 t0 = time.perf_counter()
                 if base is None:
@@ -185,6 +221,7 @@ def evaluate_dataset(
                     "k_chosen_by_heldout_error": k_chosen,
                     "heldout_reconstruction_mse": [float(v) for v in k_err],
                     **metrics.curve_metrics(d.curves[te], mean),
+                    **ceiling,
                     "spike_anomaly_rate": metrics.spike_anomaly_rate(
                         d.curves[te], noisy, d.higher_is_better
                     ),
@@ -248,9 +285,9 @@ def table_markdown(rows: list[dict], notes: list[str]) -> str:
         )
     out.append("")
     out += [
-        "| dataset | combination | avg R2 | final R2 | avg KT | final KT | avg KL | final KL "
-        "| spike rate | k | fit s | query s (mean/noisy, test set) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| dataset | combination | avg R2 | final R2 | ceiling R2 (avg/final) | avg KT | final KT "
+        "| avg KL | final KL | spike rate | k | fit s | query s (mean/noisy, test set) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     groups: dict = {}
     for r in rows:
@@ -258,11 +295,12 @@ def table_markdown(rows: list[dict], notes: list[str]) -> str:
     for (ds, comb), rs in groups.items():
 
         def m(f, rs=rs):
-            v = [r[f] for r in rs if r[f] is not None]
+            v = [r.get(f) for r in rs if r.get(f) is not None]
             return float(np.mean(v)) if v else None
 
         out.append(
             f"| {ds} | {comb} | {_fmt(m('avg_r2'))} | {_fmt(m('final_r2'))} | "
+            f"{_fmt(m('ceiling_avg_r2'))}/{_fmt(m('ceiling_final_r2'))} | "
             f"{_fmt(m('avg_kt'))} | {_fmt(m('final_kt'))} | {_fmt(m('avg_kl'))} | "
             f"{_fmt(m('final_kl'))} | {_fmt(m('spike_anomaly_rate'))} | "
             f"{rs[0]['num_components']} | {m('fit_seconds'):.2f} | "
@@ -309,14 +347,20 @@ def run_table(c, data_dir, workdir, download: bool = True) -> tuple[list[dict], 
             notes.append(f"{name}: skipped ({e})")
             logging.warning("%s skipped: %s", name, e)
             continue
-        for d, ec in loaded:
+        for d, ec, exact, note in loaded:
+            if note:
+                notes.append(note)
             for seed in c.seeds:
                 d_s = subsample(d, c.max_rows, seed)
+                ex = None
+                if exact is not None:
+                    pos = {k: i for i, k in enumerate(d.keys)}
+                    ex = np.asarray(exact)[[pos[k] for k in d_s.keys]]
                 notes.append(
                     f"{d_s.name}: {len(d_s.curves)} curves x {d_s.curves.shape[1]} "
                     f"points; {d_s.source}"
                 )
-                rows.extend(evaluate_dataset(c, d_s, ec, seed, workdir / "curves"))
+                rows.extend(evaluate_dataset(c, d_s, ec, seed, workdir / "curves", ex))
                 io.write_jsonl(workdir / "x11_results.jsonl", rows)
     io.write_jsonl(workdir / "x11_results.jsonl", rows)
     md = table_markdown(rows, sorted(set(notes), key=notes.index))

@@ -12,6 +12,13 @@ Choosing ``k``: the reconstruction error of held-out curves can only fall as ``k
 subspaces are nested), so "the k minimising held-out error" is always the largest one tried.
 :func:`choose_k` instead returns the elbow the paper's figure shows: the smallest ``k`` that
 achieves all but ``tol`` of the error reduction available over the range tried.
+
+Standardising (``svd_fit(..., standardize=True)``, our option, not the reference's): each epoch
+is centred and scaled by its mean and standard deviation over the training curves before the
+SVD, and decoding undoes it. The un-centred SVD spends its components on the epochs with the
+largest values and spread; when the epochs are separate runs with very different spreads
+(NB111-4: its 108-epoch budget has the smallest spread), a rank-``k`` fit of the standardised
+curves is what lets every epoch, the final one included, be reconstructed.
 """
 
 from __future__ import annotations
@@ -27,11 +34,17 @@ class SVDCompressor(NamedTuple):
 
     Attributes:
       basis: ``float64 [k, E]``, the top-``k`` right singular vectors (rows of ``V^T``).
-      singular_values: ``float64 [min(N, E)]``, all singular values of the training curves.
+      singular_values: ``float64 [min(N, E)]``, all singular values of the (standardised)
+        training curves.
+      mean: ``float64 [E]`` per-epoch training mean subtracted before projecting, or ``None``
+        (the reference's un-centred SVD).
+      scale: ``float64 [E]`` per-epoch training std divided out before projecting, or ``None``.
     """
 
     basis: np.ndarray
     singular_values: np.ndarray
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
 
     @property
     def num_components(self) -> int:
@@ -47,23 +60,39 @@ def _check_curves(curves) -> np.ndarray:
     return y
 
 
-def svd_fit(curves, k: int = 6) -> SVDCompressor:
-    """Fits an SVD compressor with ``k`` components on training curves ``[N, E]``."""
+def svd_fit(curves, k: int = 6, standardize: bool = False) -> SVDCompressor:
+    """Fits an SVD compressor with ``k`` components on training curves ``[N, E]``.
+
+    ``standardize`` centres and scales each epoch by its training mean and std first (see the
+    module docstring); ``False`` is the reference's un-centred SVD.
+    """
     y = _check_curves(curves)
     if not 1 <= k <= min(y.shape):
         raise ValueError(f"k={k} must lie in [1, min(N, E)={min(y.shape)}]")
+    mean = scale = None
+    if standardize:
+        mean = y.mean(axis=0)
+        sd = y.std(axis=0)
+        scale = np.where(sd > 0, sd, 1.0)
+        y = (y - mean) / scale
     _, s, vh = np.linalg.svd(y, full_matrices=False)
-    return SVDCompressor(basis=vh[:k].copy(), singular_values=s)
+    return SVDCompressor(basis=vh[:k].copy(), singular_values=s, mean=mean, scale=scale)
 
 
 def svd_encode(comp: SVDCompressor, curves) -> np.ndarray:
     """Components ``[N, k]`` of curves ``[N, E]`` (their coordinates in the basis)."""
-    return np.asarray(curves, np.float64) @ comp.basis.T
+    y = np.asarray(curves, np.float64)
+    if comp.mean is not None:
+        y = (y - comp.mean) / comp.scale
+    return y @ comp.basis.T
 
 
 def svd_decode(comp: SVDCompressor, components) -> np.ndarray:
     """Curves ``[N, E]`` from components ``[N, k]``."""
-    return np.asarray(components, np.float64) @ comp.basis
+    y = np.asarray(components, np.float64) @ comp.basis
+    if comp.mean is not None:
+        y = y * comp.scale + comp.mean
+    return y
 
 
 def reconstruction_errors(train_curves, heldout_curves, ks: Sequence[int]) -> np.ndarray:

@@ -9,8 +9,15 @@ samples noise curves ``[B, E]`` with an explicit PRNG key:
   residual uniformly, add Gaussian noise with the data covariance times ``factor**2`` (Scott's
   rule ``factor = N ** (-1 / (E + 4))``, as ``scipy.stats.gaussian_kde``). The covariance of the
   residuals is rank deficient (they are orthogonal to the SVD basis), so the kernel is drawn
-  through an eigen-decomposition rather than a Cholesky factor. ``reference_clip=True``
-  reproduces the reference code's deviation: samples clipped to ``[-3, 3]`` and halved.
+  through an eigen-decomposition rather than a Cholesky factor. ``reference_clip=True`` (the
+  default of :class:`~jaxnas.surrogates.surrogate.SurrogateConfig`) reproduces the reference
+  query path (``nas_bench_x11/models/svd_lgb.py``: ``query(..., use_noise=True)`` draws
+  ``kernel.resample(1)``, clips it to ``[-3, 3]`` and adds half of it to the mean curve). The
+  clip only bites in units where residuals reach 3 (percent accuracy, perplexities); for
+  accuracies as fractions the halving is what changes the draws. Two reference details we do
+  not reproduce: its residuals are ``reconstruction - y`` (ours ``y - reconstruction``; the KDE
+  is not symmetric, so its draws are the mirror image of the residuals), and it adds 1e-8
+  jitter to the residuals before ``scipy.stats.gaussian_kde``.
 * **Sliding window** -- per architecture, the residual std over a window of ``window`` epochs
   centred on each epoch is the target of a ridge regression from the architecture features
   (encoding and predicted components) to ``log std``; queries draw independent Gaussian noise

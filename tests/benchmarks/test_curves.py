@@ -113,3 +113,36 @@ def test_surrogate_benchmarks_live_in_jaxnas_benchmarks():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_nb111_failed_runs_skip_the_4_epoch_budget_by_default():
+    y = np.array(
+        [
+            [0.10, 0.60, 0.85, 0.92],  # slow start at 4 epochs: not failed
+            [0.50, 0.10, 0.85, 0.92],  # chance at 12 epochs
+            [0.50, 0.60, 0.85, 0.15],  # chance at 108 epochs (<= threshold)
+            [0.50, 0.60, 0.85, 0.16],
+        ]
+    )
+    np.testing.assert_array_equal(nb111.failed_runs(y), [False, True, True, False])
+    np.testing.assert_array_equal(nb111.failed_runs(y, first_budget=0), [True, True, True, False])
+    np.testing.assert_array_equal(nb111.failed_runs(y, 0.1), [False, True, False, False])
+
+
+def test_yahpo_curves_epoch_dependent_noise_scale(data_dir):
+    pytest.importorskip("onnxruntime")
+    if not (data_dir / "darts" / "yahpo_nb301_v2").is_dir():
+        pytest.skip("YAHPO NB301 files not found")
+    d, runs, mean = nb311.yahpo_curves(
+        data_dir, num_archs=200, seed=1, download=False, noise_scale=0.5, return_mean=True
+    )
+    assert mean.shape == (200, 98) and runs.runs.shape == (200, 3, 98)
+    spread = mean.std(axis=0)
+    assert spread[0] > 3 * spread[-1]  # YAHPO's curves differ most early
+    noise = (runs.runs - mean[:, None, :]).reshape(-1, 98)
+    ratio = noise.std(axis=0) / (0.5 * spread)
+    assert abs(ratio.mean() - 1.0) < 0.03 and ratio.min() > 0.8 and ratio.max() < 1.2
+    assert "epoch-dependent" in d.source
+    d0, runs0 = nb311.yahpo_curves(data_dir, num_archs=200, seed=1, download=False)
+    np.testing.assert_array_equal(d0.keys, d.keys)  # the old i.i.d. noise stays the default
+    assert abs((runs0.runs - mean[:, None, :]).std() - nb311.NOISE_STD) < 0.0003

@@ -347,3 +347,68 @@ def test_value_range_bounds_heavy_tailed_noise_and_survives_save_load(tmp_path):
     np.testing.assert_array_equal(sg.query(loaded, x[:50], jax.random.key(2)), q)
     with pytest.raises(ValueError, match="low < high"):
         sg.SurrogateConfig(value_range=(1.0, 0.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference GKDE query path and per-epoch standardised SVD (issue 14, x11)
+
+
+def test_gkde_reference_clip_is_the_default_and_clips_then_halves():
+    """Default GKDE draws are the reference's: the plain KDE draw clipped to [-3, 3], halved
+    (nas_bench_x11/models/svd_lgb.py query); the old behaviour is gkde_reference_clip=False."""
+    assert sg.SurrogateConfig().gkde_reference_clip is True
+    x, _, y = _synthetic()
+    y = y * 100.0  # percent-like units, so that the clip bites
+    cfg = sg.SurrogateConfig(num_components=4, lgb=FAST_LGB, noise="gkde")
+    ref = sg.fit(jax.random.key(0), x, y, cfg)
+    plain = sg.refit_noise(ref, dataclasses.replace(cfg, gkde_reference_clip=False), x, y)
+    assert ref.noise_model.reference_clip and not plain.noise_model.reference_clip
+    mean = sg.query(ref, x[:50], with_noise=False)
+    d_ref = sg.query(ref, x[:50], jax.random.key(5)) - mean
+    d_plain = sg.query(plain, x[:50], jax.random.key(5)) - mean
+    assert np.abs(d_plain).max() > 3.0  # the clip is exercised
+    np.testing.assert_allclose(d_ref, np.clip(d_plain, -3.0, 3.0) / 2.0, atol=1e-9)
+
+
+def _separate_budgets(n=2000, seed=0):
+    """NB111-4-like curves: four budgets that are separate runs, each varying with its own
+    feature, the final one with the smallest spread (0.01 against 0.05-0.1)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (n, 4))
+    y = np.array([0.2, 0.5, 0.8, 0.9]) + x * [0.05, 0.1, 0.05, 0.01]
+    return x, y
+
+
+def test_svd_standardize_reconstructs_the_small_spread_final_budget():
+    _, y = _separate_budgets()
+    r2 = {}
+    for std in (False, True):
+        comp = compress.svd_fit(y, 3, standardize=std)
+        assert (comp.mean is not None) == std
+        rec = compress.svd_decode(comp, compress.svd_encode(comp, y))
+        r2[std] = metrics.per_epoch_r2(y, rec)[-1]
+        full = compress.svd_fit(y, 4, standardize=std)
+        np.testing.assert_allclose(compress.svd_decode(full, compress.svd_encode(full, y)), y)
+    assert r2[True] > 0.95 and r2[False] < 0.6, r2
+
+
+def test_svd_standardize_switch_in_surrogate_and_save_load(tmp_path):
+    x, y = _separate_budgets()
+    base = sg.SurrogateConfig(num_components=3, lgb=FAST_LGB, noise="gkde")
+    assert base.svd_standardize is False  # the reference's un-centred SVD is the library default
+    final = {}
+    for std in (False, True):
+        s = sg.fit(
+            jax.random.key(0), x[:1600], y[:1600], dataclasses.replace(base, svd_standardize=std)
+        )
+        m = sg.query(s, x[1600:], with_noise=False)
+        final[std] = metrics.per_epoch_r2(y[1600:], m)[-1]
+        if std:
+            sg.save(s, tmp_path / "s")
+            s2 = sg.load(tmp_path / "s")
+            assert s2.config.svd_standardize
+            np.testing.assert_array_equal(sg.query(s2, x[1600:], with_noise=False), m)
+            np.testing.assert_array_equal(
+                sg.query(s2, x[1600:], jax.random.key(1)), sg.query(s, x[1600:], jax.random.key(1))
+            )
+    assert final[True] > 0.8 and final[True] > final[False] + 0.3, final

@@ -130,7 +130,8 @@ def load(c, name: str, data_dir, download: bool):
             keep &= ~failed
             note = (
                 f"nb111-4: {int(failed.sum())} failed runs (valid acc <= {thr} at 12, 36 or 108 "
-                f"epochs) excluded from fitting and from the test metrics"
+                f"epochs) excluded from fitting and from the test metrics. Unlike the seed, "
+                f"no NB101 tabular values are input features (here they are the target)"
             )
         d = d._replace(**{f: getattr(d, f)[keep] for f in ("keys", "encodings", "curves")})
         return [(d._replace(full_time=d.full_time[keep]), ec, None, note)]

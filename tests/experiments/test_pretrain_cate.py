@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.cate_checks import assert_distinct_as_classes, cate_classes
 from tests.conftest import run_binary
 
 
@@ -23,7 +24,6 @@ def _run(workdir, *extra):
 @pytest.mark.slow
 def test_pretrain_cate_smoke_and_resume(tmp_path):
     import jax
-    from test_cate import assert_distinct_as_classes, cate_classes
 
     from jaxnas import train
     from jaxnas.models import cate as cm

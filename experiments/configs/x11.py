@@ -37,6 +37,14 @@ the per-epoch spread, std 0.015 at epoch 1 and 0.002 at 98). Only the SVD-LGB ro
   avg/final GKDE 3.39/1.50, STD 1.63/0.98, window 2.22/3.72. With 2,000 genotypes
   (the old default): 0.416/0.289 against a ceiling of 0.810/0.847.
 
+All 18 combinations on these two datasets (the same command without the ``compressors`` and
+``mean_models`` overrides, ``--workdir=/tmp/hf/allcombos``; 606 s wall, same machine), avg/final
+R^2 (NB311 ceiling 0.808/0.829 for every row): NB111-4 SVD-XGB 0.569/0.588, SVD-MLP
+0.754/0.917, VAE-LGB 0.773/0.882, VAE-XGB 0.605/0.745, VAE-MLP 0.730/0.890 (the VAE ignores
+the SVD standardisation; its gain is the failed-run exclusion); NB311-YAHPO SVD-XGB
+0.286/0.213, SVD-MLP 0.168/0.226, VAE-LGB 0.464/0.498, VAE-XGB 0.240/0.189, VAE-MLP
+0.026/-0.080. The NLP-WT2 and TaskSet rows were not rerun.
+
 Older numbers, old defaults (measured 2026-11-29 with exactly the full-run command above,
 nothing reduced: seed 0, 1 LightGBM/XGBoost thread, 58 minutes on a shared 2-core CPU under
 load ~15). Test split, mean curve: avg/final R^2, avg/final Kendall tau (the noise model does

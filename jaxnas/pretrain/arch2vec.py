@@ -567,19 +567,6 @@ def write_json_atomic(path: os.PathLike, obj: Any) -> None:
     io.write_json(path, obj, indent=1)
 
 
-def save_embeddings(path: os.PathLike, **arrays) -> None:
-    """Writes an embeddings file (``ids``, ``embeddings`` and extras) with
-    :func:`jaxnas.embeddings.save` (validated, atomic)."""
-    ids, emb = arrays.pop("ids"), arrays.pop("embeddings")
-    embeddings_lib.save(path, ids, emb, **arrays)
-
-
-def load_embeddings(path: os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays of an embeddings file (``ids [C]``, ``embeddings [C, D]``, extras), read and
-    validated by :func:`jaxnas.embeddings.load`."""
-    return embeddings_lib.load(path).as_dict()
-
-
 def restore(workdir: os.PathLike, step: int | None = None):
     """``(model, params, model_state, saved_config)`` of a pretraining checkpoint.
 
@@ -731,12 +718,12 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
     arrays = {"ids": cells.ids, "embeddings": emb}
     if cells.darts_cells is not None:
         arrays["darts_cells"] = cells.darts_cells
-    save_embeddings(out / "embeddings.npz", **arrays)
+    embeddings_lib.save(out / "embeddings.npz", **arrays)
 
     curve = []
     metrics_path = out / "metrics.jsonl"
     if metrics_path.exists():
-        curve = [json.loads(line) for line in metrics_path.read_text().splitlines() if line]
+        curve = io.read_jsonl(metrics_path)
     window_rates = [r["steps_per_s"] for r in history if "steps_per_s" in r]
     results = {
         "space": config.space,
@@ -812,14 +799,12 @@ __all__ = [
     "embed",
     "evaluate",
     "load_cells",
-    "load_embeddings",
     "make_decode",
     "make_forward",
     "make_optimizer",
     "model_config",
     "restore",
     "sample_darts_cells",
-    "save_embeddings",
     "split",
     "train_and_evaluate",
     "write_json_atomic",

@@ -30,7 +30,7 @@ deviation that changes results is a switch, CATE's behaviour the default:
 * :func:`train_and_evaluate` -- the whole run (data, pairs, training with checkpoints and
   resume, periodic validation keeping the best validation-KL parameters, embeddings of every
   cell from them, ``results.json``);
-* :func:`embed_cells` / :func:`save_embeddings` / :func:`load_embeddings` -- pooled graph-encoder
+* :func:`embed_cells` (written and read with :mod:`jaxnas.embeddings`) -- pooled graph-encoder
   outputs, one row per cell, written atomically; :func:`restore` -- model and (best or last)
   parameters back from a run directory.
 
@@ -492,17 +492,6 @@ def embed_cells(
     return out
 
 
-def save_embeddings(path: str | os.PathLike, ids, embeddings: np.ndarray, **meta) -> None:
-    """Writes ``ids [M]`` and ``embeddings [M, d]`` (+ scalar / string ``meta``, e.g.
-    ``pooling``) with :func:`jaxnas.embeddings.save` (validated, atomic)."""
-    jaxnas_embeddings.save(path, ids, embeddings, **meta)
-
-
-def load_embeddings(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays written by :func:`save_embeddings` (:func:`jaxnas.embeddings.load`)."""
-    return jaxnas_embeddings.load(path).as_dict()
-
-
 def model_config_dict(config: cate_model.CATEConfig) -> dict:
     """The JSON-able form saved with checkpoints."""
     return dataclasses.asdict(config)
@@ -669,14 +658,16 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
     emb = embed_cells(
         model, params, cells.adjacency, cells.ops, config.pooling, config.embed_batch_size
     )
-    save_embeddings(out / "embeddings.npz", cells.ids, emb, pooling=np.str_(config.pooling))
+    jaxnas_embeddings.save(
+        out / "embeddings.npz", cells.ids, emb, pooling=np.str_(config.pooling)
+    )
     t_embed = time.perf_counter() - t0
 
     final = eval_fn(state.replace(params=params))
     curve = []
     metrics_path = out / "metrics.jsonl"
     if metrics_path.exists():  # the whole curve, including rows of earlier (resumed) runs
-        curve = [json.loads(line) for line in metrics_path.read_text().splitlines() if line]
+        curve = io.read_jsonl(metrics_path)
     results = {
         "space": config.space,
         "completed": int(state.step) >= num_steps,

@@ -8,6 +8,7 @@ import jax
 import numpy as np
 import pytest
 
+from jaxnas import embeddings as emb_io
 from jaxnas.pretrain import arch2vec
 from tests.conftest import run_binary
 
@@ -44,7 +45,7 @@ def test_pretrain_smoke_resume_and_table(tmp_path):
     assert res["model"]["kl_weight"] == 1 / (8 * 8)  # reference: 1 / (batch x nodes)
 
     # The embeddings are the node-means of mu under the checkpointed parameters.
-    emb = arch2vec.load_embeddings(w / "embeddings.npz")
+    emb = emb_io.load(w / "embeddings.npz").as_dict()
     assert emb["embeddings"].shape == (300, 16) and len(np.unique(emb["ids"])) == 300
     model, params, state, saved = arch2vec.restore(w)
     assert saved["method"] == "arch2vec" and saved["model"]["hidden"] == 16
@@ -73,6 +74,6 @@ def test_darts_jraph_smoke_in_process(tmp_path):
     res = arch2vec.train_and_evaluate(cfg, tmp_path)
     assert res["completed"] and res["model"]["graph_form"] == "jraph"
     assert res["data"]["darts_sampled"] == 300 and res["data"]["max_nodes"] == 11
-    emb = arch2vec.load_embeddings(tmp_path / "embeddings.npz")
+    emb = emb_io.load(tmp_path / "embeddings.npz").as_dict()
     assert emb["darts_cells"].shape == (res["data"]["num_cells"], 8, 2)
     assert np.isfinite(emb["embeddings"]).all()

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from jaxnas import embeddings as emb_io
 from tests.cate_checks import assert_distinct_as_classes, cate_classes
 from tests.conftest import run_binary
 
@@ -61,7 +62,7 @@ def test_pretrain_cate_smoke_and_resume(tmp_path):
     assert not saved["model"]["ancestors"] and saved["pretrain"]["pooling"] == "last"
     assert saved["model"]["token_ids"] == "reference" and saved["pretrain"]["keep_best"]
 
-    emb = cate.load_embeddings(w / "embeddings.npz")
+    emb = emb_io.load(w / "embeddings.npz").as_dict()
     assert emb["embeddings"].shape == (300, 32) and str(emb["pooling"]) == "last"
     assert len(set(emb["ids"].tolist())) == 300
     model, params, _ = cate.restore(w)  # the best parameters

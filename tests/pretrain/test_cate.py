@@ -10,6 +10,7 @@ import numpy as np
 import optax
 import pytest
 
+from jaxnas import embeddings as emb_io
 from jaxnas import train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cm
@@ -294,13 +295,13 @@ def test_pooling_and_embedding_export(tiny, tmp_path):
     emb = cate.embed_cells(model, params, adj, ops, "mean", batch_size=2)  # padded last batch
     np.testing.assert_allclose(emb, mean, atol=1e-5)
     path = tmp_path / "e" / "emb.npz"
-    cate.save_embeddings(path, np.arange(5), emb, pooling=np.str_("mean"))
-    got = cate.load_embeddings(path)
+    emb_io.save(path, np.arange(5), emb, pooling=np.str_("mean"))
+    got = emb_io.load(path).as_dict()
     np.testing.assert_array_equal(got["embeddings"], emb)
     assert str(got["pooling"]) == "mean" and list(got["ids"]) == list(range(5))
     assert [p.name for p in path.parent.iterdir()] == ["emb.npz"]  # no temporary left
     with pytest.raises(ValueError):
-        cate.save_embeddings(path, np.arange(4), emb)
+        emb_io.save(path, np.arange(4), emb)
 
 
 def test_load_cells_nb201_and_darts():

@@ -8,8 +8,9 @@ import numpy as np
 import optax
 import pytest
 
+from jaxnas import embeddings as emb_io
 from jaxnas import train
-from jaxnas.pretrain import arch2vec, supervised
+from jaxnas.pretrain import supervised
 from jaxnas.spaces import nb201
 from tests.conftest import run_binary
 
@@ -118,6 +119,6 @@ def test_pretrain_supervised_smoke(tmp_path):
                            "embedded_cells": 300}  # fmt: skip
     assert res["held_out"]["count"] == 30 and res["held_out"]["rmse"] > 0
     assert "naslib_nb201_zen" in res["source"]
-    emb = arch2vec.load_embeddings(w / "embeddings.npz")
+    emb = emb_io.load(w / "embeddings.npz").as_dict()
     assert emb["embeddings"].shape == (300, 16) and emb["ids"].dtype.kind == "i"
     assert len(np.unique(emb["ids"])) == 300 and emb["ids"].max() < nb201.NUM_ARCHS

@@ -91,7 +91,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.max_rows = 0  # > 0: search only the first max_rows cells (smoke tests)
     c.knn = 10  # perturbation neighbourhood size in encoding space
     c.pad_widths = (64, 364)  # encodings are zero-padded to the smallest width >= D
-    c.plot_encodings = ("adjacency_one_hot", "arch2vec", "cate")
+    c.plot_encodings = ("adjacency_one_hot", "arch2vec", "cate", "dvae")
     c.labels = {
         "rs": "RS",
         "rea": "REA",

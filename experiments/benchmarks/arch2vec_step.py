@@ -26,7 +26,8 @@ The JSON records ``os.getloadavg()`` before and after (the machine may be shared
 Measured 2026-12-07 (this command, 5 rounds x 192 steps, medians) on the shared 2-core CPU at
 load average 35-37: jaxnas 15.1 ms/step, step-by-step loop 25.2 ms, reference (PyTorch 2.13,
 1 thread; 2 threads probed at 2.4 s/step) 60.0 ms: x3.97 (step-by-step x2.4). The compiled
-step is 0.175 GFLOP (``cost_analysis``); on a quieter machine the block loop ran 2.5 ms/step
+step is 0.175 GFLOP (``cost_analysis``); in a scratch run of the same two loops at load 6-15
+the block loop ran 2.5 ms/step
 against 3.6-6.2 ms step by step.
 """
 

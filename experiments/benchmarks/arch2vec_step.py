@@ -27,8 +27,7 @@ Measured 2026-12-07 (this command, 5 rounds x 192 steps, medians) on the shared 
 load average 35-37: jaxnas 15.1 ms/step, step-by-step loop 25.2 ms, reference (PyTorch 2.13,
 1 thread; 2 threads probed at 2.4 s/step) 60.0 ms: x3.97 (step-by-step x2.4). The compiled
 step is 0.175 GFLOP (``cost_analysis``); in a scratch run of the same two loops at load 6-15
-the block loop ran 2.5 ms/step
-against 3.6-6.2 ms step by step.
+the block loop ran 2.5 ms/step against 3.6-6.2 ms step by step.
 """
 
 from __future__ import annotations

@@ -80,6 +80,15 @@ adjacency one-hot 0.0284±0.0026 / 0.564±0.036; supervised (per seed, its 250 r
 0.0158±0.0015 / 0.728±0.049; arch2vec (``arch2vec_nb201.py:reference``) 0.0242±0.0016 /
 0.528±0.042.
 
+D-VAE (issue 17; ``dvae_nb201.py`` at hidden 128, lr 1e-3, 7,000 steps -- an under-trained
+reduced setting, see that config), same rows (adjacency one-hot reproduces exactly), 145 s::
+
+    python -m experiments.embedding_study --workdir=results/study_nb201_dvae \
+        --config.studies="('predictive',)" --config.encodings="('adjacency_one_hot',\
+    'dvae=results/dvae_nb201_h128/embeddings.npz')"
+
+D-VAE (56-d mu) 0.0355±0.0028 / 0.263±0.030: worse than every other encoding here.
+
 Earlier (2026-11-29, score filter 'true', leaky supervised files): NB201 CIFAR-10 supervised
 0.008±0.000 / 0.94±0.00 (trained on these labels), arch2vec 0.060±0.013 / 0.40±0.05; NB101-20k
 supervised 0.016±0.010 / 0.81±0.15, arch2vec 0.020±0.006 / 0.59±0.19.

@@ -142,6 +142,7 @@ def test_batch_encode_equals_single_graphs(model_params):
         np.testing.assert_allclose(mu[i], one, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_decode_shapes_and_structure(model_params):
     """Decodes end with the output type and are DAGs over the real vertices (upper
     triangular); sampled and greedy both compile."""

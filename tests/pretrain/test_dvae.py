@@ -64,9 +64,9 @@ def test_trained_tiny_model_reconstructs_training_cells():
     ops, adj = codec.decode(mu, jax.random.key(0))
     r = pre.reconstruction(cells.ops, cells.adjacency, ops, adj)
     # Most vertex types and edges of the training cells come back (measured: 95% / 91%); whole
-    # graphs less often (measured 37.5%): an NB101 output vertex takes, as in the reference
-    # decoder, exactly the earlier vertices without successors, which misses any output
-    # predecessor that has another successor.
+    # graphs less often (measured 37.5%). One limit of the reference decoder: an output vertex
+    # takes exactly the earlier vertices without successors, so an NB101 output predecessor
+    # that has another successor is never decoded.
     assert r["op_accuracy"] >= 0.9 and r["edge_accuracy"] >= 0.85, r
     assert r["exact_match"] >= 0.25, r
 

@@ -88,6 +88,15 @@ reduced setting, see that config), same rows (adjacency one-hot reproduces exact
     'dvae=results/dvae_nb201_h128/embeddings.npz')"
 
 D-VAE (56-d mu) 0.0355±0.0028 / 0.263±0.030: worse than every other encoding here.
+NB101-20k (``:nb101``), D-VAE from ``dvae_nb101.py:cells=20000,epochs=10`` at hidden 128 (a random
+20k subset, not NB101-20k's cells; ``--config.embed_benchmark=nb101_20k`` embedded those), 104 s,
+same rows (adjacency one-hot 0.0156±0.0026 / 0.704±0.105 as above): D-VAE 0.0189±0.0025 /
+0.487±0.194 -- on a par with arch2vec (0.0191±0.0026 / 0.477±0.192)::
+
+    python -m experiments.embedding_study --config=experiments/configs/embedding_study.py:nb101 \
+        --workdir=results/study_nb101_dvae --config.studies="('predictive',)" \
+        --config.encodings="('adjacency_one_hot',\
+    'dvae=results/dvae_nb101_20k_h128/embeddings.npz')"
 
 Earlier (2026-11-29, score filter 'true', leaky supervised files): NB201 CIFAR-10 supervised
 0.008±0.000 / 0.94±0.00 (trained on these labels), arch2vec 0.060±0.013 / 0.40±0.05; NB101-20k

@@ -129,6 +129,7 @@ def test_teacher_forced_loss_equals_sequential_loop(model_params):
         np.testing.assert_allclose(kld, -0.5 * np.sum(1 + lv - mu**2 - np.exp(lv)), rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_batch_encode_equals_single_graphs(model_params):
     """vmap over a batch (one padded graph among them) equals the single-graph calls."""
     model, params = model_params

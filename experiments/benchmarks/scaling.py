@@ -1,0 +1,113 @@
+r"""Throughput against the number of devices (issue 16): REA and arch2vec-BO seeds/s
+(:func:`jaxnas.search.base.run_seeds`, seeds sharded over the mesh) and data-parallel arch2vec
+pretraining steps/s (:func:`experiments.scaleout.data_parallel_losses`, fixed global
+batch), one row per device count, each measured in its own subprocess::
+
+    python -m experiments.benchmarks.scaling --devices=1,2,4,8 --workdir=results/scaling
+    python -m experiments.benchmarks.scaling --platform=auto   # real GPUs / TPU cores
+
+``--platform=cpu`` (default) forces ``--xla_force_host_platform_device_count=<d>`` host devices
+in each child: they share the machine's cores, so this measures the sharding overhead and how
+well XLA's per-device threads use the cores, not a speed-up from more hardware (on a 2-core CPU
+more than 2 devices cannot be faster). ``--platform=auto`` uses the first ``d`` real devices.
+
+Searches run on NB201 CIFAR-10 (all 15,625 rows) over a random 16-d table standing in for the
+arch2vec embeddings (the timing does not depend on the values). Each search is compiled and run
+once on other keys first; the timed run is the second. Rows (JSONL in ``--workdir``) carry the
+device kind and platform.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import jax
+import numpy as np
+from absl import flags
+
+from experiments import common, scaleout
+from jaxnas import benchmarks, io, mesh
+from jaxnas.search import base, problem, registry
+
+_DEVICES = flags.DEFINE_list("devices", ["1", "2", "4", "8"], "Device counts, one child each.")
+_PLATFORM = flags.DEFINE_enum("platform", "cpu", ["cpu", "auto"], "Forced CPU devices or real.")
+_SEEDS = flags.DEFINE_integer("seeds", 64, "Seeds per search (padded to the devices).")
+_REA_QUERIES = flags.DEFINE_integer("rea_queries", 100, "Queries per REA run.")
+_BO_SEEDS = flags.DEFINE_integer("bo_seeds", 16, "Seeds of arch2vec-BO.")
+_BO_QUERIES = flags.DEFINE_integer("bo_queries", 24, "Queries per arch2vec-BO run.")
+_STEPS = flags.DEFINE_integer("pretrain_steps", 20, "Timed pretraining steps (+1 warm-up).")
+_BATCH = flags.DEFINE_integer("batch_size", 256, "Global pretraining batch.")
+_CHILD = flags.DEFINE_integer("child", 0, "Internal: measure on this many devices, print a row.")
+
+
+def _timed(fn, warm):
+    warm()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def measure(d: int) -> dict:
+    """One row: throughputs on the first ``d`` devices."""
+    devs = jax.devices()[:d]
+    if len(devs) < d:
+        raise ValueError(f"asked for {d} devices, {len(jax.devices())} present")
+    m = mesh.make_mesh(devs)
+    bench = benchmarks.load("nb201-cifar10", common.data_dir(), download=common.download())
+    x = np.random.default_rng(0).normal(size=(bench.size, 16)).astype(np.float32)
+    prob = problem.from_benchmark(bench, x)
+    row = {"devices": d, "device_kind": devs[0].device_kind, "platform": devs[0].platform}
+    for name, args, seeds, q in (("rea", {}, _SEEDS.value, _REA_QUERIES.value),
+                                 ("dngo_bo", {"num_init": 16}, _BO_SEEDS.value,
+                                  _BO_QUERIES.value)):  # fmt: skip
+        s = registry.make_searcher(name, args)
+
+        def go(offset, s=s, seeds=seeds, q=q):
+            keys = base.seed_keys(range(offset, offset + seeds))
+            jax.block_until_ready(base.run_seeds(s, prob, keys, q, mesh=m))
+
+        dt = _timed(lambda go=go: go(10_000), lambda go=go: go(0))
+        row[f"{name}_seeds_per_s"] = seeds / dt
+        row[f"{name}_seconds"] = dt
+    _, dt = scaleout.data_parallel_losses(m, _STEPS.value + 1, _BATCH.value)
+    row["pretrain_steps_per_s"] = _STEPS.value / dt
+    row["pretrain_examples_per_s"] = _STEPS.value * _BATCH.value / dt
+    return row
+
+
+def main(argv):
+    common.check_no_args(argv)
+    if _CHILD.value:
+        print("ROW " + json.dumps(measure(_CHILD.value)))
+        return
+    rows = []
+    for d in map(int, _DEVICES.value):
+        env = dict(os.environ)
+        if _PLATFORM.value == "cpu":
+            env["JAX_PLATFORMS"] = "cpu"
+            env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} " \
+                f"--xla_force_host_platform_device_count={d}"  # fmt: skip
+        passed = [a for a in sys.argv[1:] if not a.startswith(("--devices", "--workdir"))]
+        cmd = [sys.executable, "-m", "experiments.benchmarks.scaling", f"--child={d}", *passed]
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if r.returncode:
+            raise RuntimeError(f"child with {d} devices failed:\n{r.stderr[-3000:]}")
+        rows.append(json.loads(r.stdout.split("ROW ", 1)[1]))
+        print(json.dumps(rows[-1]), flush=True)
+    lines = ["| devices | kind | REA seeds/s | arch2vec-BO seeds/s | pretrain steps/s |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    for r in rows:
+        lines.append(f"| {r['devices']} | {r['device_kind']} | {r['rea_seeds_per_s']:.2f} | "
+                     f"{r['dngo_bo_seeds_per_s']:.3f} | {r['pretrain_steps_per_s']:.2f} |")
+    print("\n".join(lines))
+    if flags.FLAGS.workdir:
+        io.write_jsonl(common.workdir() / "scaling.jsonl", rows)
+        io.write_text(common.workdir() / "scaling.md", "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    common.run(main)

@@ -19,7 +19,9 @@ def _settings(data_dir, workdir) -> str:
         f"WORKDIR = {str(workdir)!r}",
         "SEARCH_FLAGS = ['--config=experiments/configs/search_nb201.py:smoke',",
         "                \"--config.methods=('rs','arch2vec_bo')\", '--pretrain',",
-        "                '--pretrain_config=experiments/configs/arch2vec_nb201.py:smoke']",
+        "                '--pretrain_config=experiments/configs/arch2vec_nb201.py:smoke',",
+        "                '--pretrain_config.num_cells=0',",
+        "                '--pretrain_config.eval_batch_size=2048']",
         "CATE_FLAGS = ['--config=experiments/configs/cate_nb201.py:smoke']",
         "DATA_FILES = ['nb201_naslib_zen', 'nb201_vis_arch']",
     ])  # fmt: skip

@@ -15,10 +15,10 @@ The work is :mod:`experiments.scaleout`'s. Search: REA and the MLP neural predic
 ``shard='candidates'``; see :data:`experiments.scaleout.SEARCHES`) on a fixed synthetic
 4x4-choice problem (256 rows), keys ``0..seeds-1``: must match the one-device run exactly.
 Pretraining: ``--pretrain_steps`` Adam steps of arch2vec (the NB201 ``:smoke`` model) on a
-global batch split over every device, parameters replicated (:func:`experiments.scaleout.data_parallel_losses`), then one orbax
-checkpoint that every process takes part in and process 0 writes: the losses must match within
-float tolerance. ``--perturb_process=k`` shifts process ``k``'s copy of the objective (to show
-the check fails).
+global batch split over every device, parameters replicated
+(:func:`experiments.scaleout.data_parallel_losses`), then one orbax checkpoint that every
+process takes part in and process 0 writes: the losses must match within float tolerance.
+``--perturb_process=k`` shifts process ``k``'s copy of the objective (to show the check fails).
 """
 
 from __future__ import annotations

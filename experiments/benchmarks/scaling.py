@@ -41,6 +41,8 @@ _BO_SEEDS = flags.DEFINE_integer("bo_seeds", 16, "Seeds of arch2vec-BO.")
 _BO_QUERIES = flags.DEFINE_integer("bo_queries", 24, "Queries per arch2vec-BO run.")
 _STEPS = flags.DEFINE_integer("pretrain_steps", 20, "Timed pretraining steps (+1 warm-up).")
 _BATCH = flags.DEFINE_integer("batch_size", 256, "Global pretraining batch.")
+_BO = flags.DEFINE_string("bo", "dngo_bo", "The model-based searcher (arch2vec-BO: dngo_bo).")
+_TIMEOUT = flags.DEFINE_integer("child_timeout", 900, "Seconds per device count.")
 _CHILD = flags.DEFINE_integer("child", 0, "Internal: measure on this many devices, print a row.")
 
 
@@ -62,7 +64,7 @@ def measure(d: int) -> dict:
     prob = problem.from_benchmark(bench, x)
     row = {"devices": d, "device_kind": devs[0].device_kind, "platform": devs[0].platform}
     for name, args, seeds, q in (("rea", {}, _SEEDS.value, _REA_QUERIES.value),
-                                 ("dngo_bo", {"num_init": 16}, _BO_SEEDS.value,
+                                 (_BO.value, {"num_init": 16}, _BO_SEEDS.value,
                                   _BO_QUERIES.value)):  # fmt: skip
         s = registry.make_searcher(name, args)
 
@@ -71,8 +73,9 @@ def measure(d: int) -> dict:
             jax.block_until_ready(base.run_seeds(s, prob, keys, q, mesh=m))
 
         dt = _timed(lambda go=go: go(10_000), lambda go=go: go(0))
-        row[f"{name}_seeds_per_s"] = seeds / dt
-        row[f"{name}_seconds"] = dt
+        kind = "rea" if name == "rea" else "bo"
+        row[f"{kind}_seeds_per_s"], row[f"{kind}_seconds"] = seeds / dt, dt
+    row["bo"] = _BO.value
     _, dt = scaleout.data_parallel_losses(m, _STEPS.value + 1, _BATCH.value)
     row["pretrain_steps_per_s"] = _STEPS.value / dt
     row["pretrain_examples_per_s"] = _STEPS.value * _BATCH.value / dt
@@ -93,16 +96,25 @@ def main(argv):
                 f"--xla_force_host_platform_device_count={d}"  # fmt: skip
         passed = [a for a in sys.argv[1:] if not a.startswith(("--devices", "--workdir"))]
         cmd = [sys.executable, "-m", "experiments.benchmarks.scaling", f"--child={d}", *passed]
-        r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        try:
+            r = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                               timeout=_TIMEOUT.value)  # fmt: skip
+        except subprocess.TimeoutExpired:
+            rows.append({"devices": d, "error": f"no result in {_TIMEOUT.value} s"})
+            print(json.dumps(rows[-1]), flush=True)
+            continue
         if r.returncode:
             raise RuntimeError(f"child with {d} devices failed:\n{r.stderr[-3000:]}")
         rows.append(json.loads(r.stdout.split("ROW ", 1)[1]))
         print(json.dumps(rows[-1]), flush=True)
-    lines = ["| devices | kind | REA seeds/s | arch2vec-BO seeds/s | pretrain steps/s |",
+    lines = [f"| devices | kind | REA seeds/s | {_BO.value} seeds/s | pretrain steps/s |",
              "|---|---|---|---|---|"]  # fmt: skip
     for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['devices']} | - | {r['error']} | | |")
+            continue
         lines.append(f"| {r['devices']} | {r['device_kind']} | {r['rea_seeds_per_s']:.2f} | "
-                     f"{r['dngo_bo_seeds_per_s']:.3f} | {r['pretrain_steps_per_s']:.2f} |")
+                     f"{r['bo_seeds_per_s']:.3f} | {r['pretrain_steps_per_s']:.2f} |")
     print("\n".join(lines))
     if flags.FLAGS.workdir:
         io.write_jsonl(common.workdir() / "scaling.jsonl", rows)

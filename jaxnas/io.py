@@ -17,7 +17,7 @@ Parent directories are created as needed. Every writer returns ``path`` as a
 
 Multi-process runs: only one process writes. :func:`set_writer` ``(False)`` (called by
 ``experiments.common`` on every process but process 0 of a ``jax.distributed`` run) turns every
-writer here into a no-op that still serialises its input and returns ``path``.
+writer here into a no-op that still serialises its input (to memory) and returns ``path``.
 
 Only the standard library and NumPy are imported: this module is a leaf of the package.
 """
@@ -25,6 +25,7 @@ Only the standard library and NumPy are imported: this module is a leaf of the p
 from __future__ import annotations
 
 import contextlib
+import io as _io
 import json
 import os
 import pathlib
@@ -69,7 +70,7 @@ _WRITER = [True]
 
 def set_writer(enabled: bool) -> None:
     """Whether this process writes files (default True). In a multi-process run every process
-    but the primary one sets False: the writers then write to ``os.devnull``."""
+    but the primary one sets False: the writers then write to memory and drop it."""
     _WRITER[0] = bool(enabled)
 
 
@@ -89,13 +90,13 @@ def atomic_open(path: PathLike, mode: str = "w", **open_kwargs) -> Iterator[IO]:
 
     Yields:
       The open temporary file. If the block raises, the file is deleted and ``path`` is left
-      untouched. On a process that does not write (:func:`set_writer`), ``os.devnull``.
+      untouched. On a process that does not write (:func:`set_writer`), an in-memory buffer
+      that is dropped.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
     if not _WRITER[0]:
-        with open(os.devnull, mode, **open_kwargs) as f:
-            yield f
+        yield _io.BytesIO() if mode == "wb" else _io.StringIO()  # written, then dropped
         return
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,27 @@ Searches run on NB201 CIFAR-10 (all 15,625 rows) over a random 16-d table standi
 arch2vec embeddings (the timing does not depend on the values). Each search is compiled and run
 once on other keys first; the timed run is the second. Rows (JSONL in ``--workdir``) carry the
 device kind and platform.
+
+Measured 2026-12-07 on the shared 2-core CPU (load average 21-38 from other jobs; one timed run
+each, milliseconds long, so noisy) with ``--devices=1,2,4 --bo=neural_predictor --seeds=16
+--rea_queries=50 --bo_seeds=8 --bo_queries=20 --pretrain_steps=10 --batch_size=128``:
+
+=======  ===========  ===========================  ================
+devices  REA seeds/s  neural-predictor BO seeds/s  pretrain steps/s
+=======  ===========  ===========================  ================
+1 (cpu)  2388         724                          251
+2 (cpu)  1774         303                          50
+4 (cpu)  338          253                          20
+=======  ===========  ===========================  ================
+
+Forced host devices share the two cores, so more devices only add partitioning and
+synchronisation overhead here (the pretraining step's gradient all-reduce most of all); the
+rows show the sharded paths run, not a speed-up. With the default ``--bo=dngo_bo``
+(arch2vec-BO) the 1-device row was REA 132 seeds/s, DNGO-BO 2.1 seeds/s, pretraining 29
+steps/s (heavier load), and the 2-device child gave no result in 540 s: jaxlib 0.10.2's
+``eigh`` CPU kernel deadlocks with several forced host devices per process (every device
+thread in ``jax::ParallelBatchMap``, gdb), so on forced CPU devices use
+``--bo=neural_predictor``; real GPU/TPU rows (``--platform=auto``) are still to be measured.
 """
 
 from __future__ import annotations

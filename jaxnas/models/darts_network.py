@@ -261,7 +261,7 @@ class FactorizedReduce(nn.Module):
 
 
 def _pool(kind: str, x, stride: int):
-    """3x3 pooling, padding 1; average pooling excludes the padding (``count_include_pad=False``)."""
+    """3x3 pooling, padding 1; the average excludes the padding (``count_include_pad=False``)."""
     pad = ((1, 1), (1, 1))
     if kind == "max":
         return nn.max_pool(x, (3, 3), (stride, stride), pad)
@@ -360,7 +360,8 @@ class _TorchDense(nn.Module):
         bound = 1.0 / math.sqrt(x.shape[-1])
         k = self.param("kernel", _torch_kernel_init, (x.shape[-1], self.features))
         b = self.param(
-            "bias", lambda key, s: jax.random.uniform(key, s, jnp.float32, -bound, bound),
+            "bias",
+            lambda key, s: jax.random.uniform(key, s, jnp.float32, -bound, bound),
             (self.features,),
         )
         return x @ k + b
@@ -401,7 +402,7 @@ class NetworkCIFAR(nn.Module):
         for i in range(self.layers):
             reduction = i in reductions
             c = 2 * c if reduction else c
-            edges, concat = (g.reduce, g.reduce_concat) if reduction else (g.normal, g.normal_concat)
+            edges, concat = g[2:] if reduction else g[:2]
             cell = Cell(edges, concat, c, reduction, reduction_prev, name=f"cell{i}")
             s0, s1 = s1, cell(s0, s1, train, drop_prob)
             reduction_prev = reduction

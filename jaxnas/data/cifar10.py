@@ -194,7 +194,8 @@ def write_cifar10(path: str | os.PathLike, data: CIFAR10) -> None:
 def normalize(images: jax.Array) -> jax.Array:
     """``uint8 [..., H, W, 3] -> float32``: ``(x / 255 - MEAN) / STD``."""
     x = images.astype(jnp.float32) / 255.0
-    return (x - jnp.asarray(MEAN, jnp.float32)) / jnp.asarray(STD, jnp.float32)
+    shape = (1,) * (x.ndim - 1) + (3,)
+    return (x - jnp.reshape(jnp.asarray(MEAN), shape)) / jnp.reshape(jnp.asarray(STD), shape)
 
 
 def _augment_one(key: jax.Array, image: jax.Array, pad: int, cutout: int) -> jax.Array:

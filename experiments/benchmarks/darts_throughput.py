@@ -52,13 +52,11 @@ def _config(name: str) -> ml_collections.ConfigDict:
     return c
 
 
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+def _seconds(fn) -> float:
+    """Wall time of ``fn()`` until its outputs are ready."""
+    t = time.perf_counter()
+    jax.block_until_ready(fn())
+    return time.perf_counter() - t
 
 
 def bench(name: str, repeats: int) -> dict:
@@ -88,18 +86,16 @@ def bench(name: str, repeats: int) -> dict:
         holder["state"], metrics = step(holder["state"], batch, key)
         return metrics
 
-    t = time.perf_counter()
-    jax.block_until_ready(one_step())
-    compile_s = time.perf_counter() - t
+    compile_s = _seconds(one_step)
     one_step()
-    step_s = _median_time(one_step, repeats)
+    step_s = float(np.median([_seconds(one_step) for _ in range(repeats)]))
 
     eval_fn = darts.make_eval_fn(
         model, np.asarray(images[: c.batch_size]), np.asarray(labels[: c.batch_size]),
         c.batch_size, m,
     )  # fmt: skip
     eval_fn(holder["state"])
-    eval_s = _median_time(lambda: eval_fn(holder["state"]), max(2, repeats // 2))
+    eval_s = float(np.median([_seconds(lambda: eval_fn(holder["state"])) for _ in range(2)]))
     devices = mesh.num_shards(m)
     epoch_s = steps_per_epoch * step_s + TEST_IMAGES / (c.batch_size / eval_s)
     return {

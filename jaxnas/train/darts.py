@@ -222,15 +222,16 @@ def train_and_evaluate(config, workdir: os.PathLike, data_dir=None, download: bo
     )  # fmt: skip
     stop = min(config.stop_at_step, num_steps) if config.stop_at_step else num_steps
     every = config.checkpoint_every or steps_per_epoch
-    mgr = train.checkpoint.manager(out)
-    try:
-        start_step = mgr.latest_step() or 0
-    finally:
-        mgr.close()
+    steps_run = [0]
+
+    def counted_step(state, batch, rng):  # counts the steps of this invocation (after resume)
+        steps_run[0] += 1
+        return step_fn(state, batch, rng)
+
     t0 = time.perf_counter()
     state, history = train.fit(
         state,
-        step_fn,
+        counted_step,
         get_batch,
         stop,
         k_train,
@@ -243,7 +244,6 @@ def train_and_evaluate(config, workdir: os.PathLike, data_dir=None, download: bo
         examples_per_step=config.batch_size,
     )
     t_train = time.perf_counter() - t0
-    steps_run = int(state.step) - int(start_step)
     final = eval_fn(state)
     windows = [r["examples_per_s"] for r in history if "examples_per_s" in r]
     results = {
@@ -261,16 +261,14 @@ def train_and_evaluate(config, workdir: os.PathLike, data_dir=None, download: bo
         "config": _config_dict(config),
         "devices": mesh.num_shards(m),
         "device_kind": jax.devices()[0].device_kind,
-        "throughput": {
-            "steps_this_invocation": steps_run,
-            "images_per_s_incl_compile": steps_run * config.batch_size / max(t_train, 1e-9),
-            "images_per_s_median_window": float(np.median(windows)) if windows else None,
+        "steps_this_invocation": steps_run[0],
+        "train_s_this_invocation": t_train,
+        "images_per_s": {
+            "incl_compile_and_eval": steps_run[0] * config.batch_size / max(t_train, 1e-9),
+            "median_log_window": float(np.median(windows)) if windows else None,
         },
-        "wall_time_s": {
-            "data": t_data,
-            "train_this_invocation": t_train,
-            "total_this_invocation": time.perf_counter() - t_start,
-        },
+        "data_s": t_data,
+        "total_s_this_invocation": time.perf_counter() - t_start,
     }  # fmt: skip
     if mesh.is_primary():
         io.write_json(out / "results.json", results, indent=1)

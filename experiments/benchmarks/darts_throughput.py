@@ -11,6 +11,8 @@ process:
 * ``compile_s`` -- the first (compiling) train step;
 * ``step_s`` -- median of ``--repeats`` timed train steps after one warm-up step;
 * ``images_per_s`` and ``images_per_s_per_device`` -- ``batch / step_s`` (and / devices);
+* ``step_cpu_s`` / ``images_per_cpu_s`` -- the same in this process's CPU seconds (all
+  threads; on a shared CPU less sensitive to the other jobs than wall time);
 * ``eval_images_per_s`` -- the eval-mode forward pass at the same batch;
 * ``epoch_s`` -- one epoch as the trainer runs it: ``50,000 // batch`` train steps plus the
   10,000 test images at the eval rate; ``600_epochs_h`` = 600 epochs of that, in hours.
@@ -52,11 +54,12 @@ def _config(name: str) -> ml_collections.ConfigDict:
     return c
 
 
-def _seconds(fn) -> float:
-    """Wall time of ``fn()`` until its outputs are ready."""
-    t = time.perf_counter()
+def _seconds(fn, clock=time.perf_counter) -> float:
+    """Time of ``fn()`` until its outputs are ready, by ``clock`` (wall, or this process's CPU
+    time: ``time.process_time``, all threads)."""
+    t = clock()
     jax.block_until_ready(fn())
-    return time.perf_counter() - t
+    return clock() - t
 
 
 def bench(name: str, repeats: int) -> dict:
@@ -89,6 +92,7 @@ def bench(name: str, repeats: int) -> dict:
     compile_s = _seconds(one_step)
     one_step()
     step_s = float(np.median([_seconds(one_step) for _ in range(repeats)]))
+    step_cpu_s = float(np.median([_seconds(one_step, time.process_time) for _ in range(repeats)]))
 
     eval_fn = darts.make_eval_fn(
         model, np.asarray(images[: c.batch_size]), np.asarray(labels[: c.batch_size]),
@@ -110,6 +114,8 @@ def bench(name: str, repeats: int) -> dict:
         "step_s": step_s,
         "images_per_s": c.batch_size / step_s,
         "images_per_s_per_device": c.batch_size / step_s / devices,
+        "step_cpu_s": step_cpu_s,
+        "images_per_cpu_s": c.batch_size / step_cpu_s,
         "eval_images_per_s": c.batch_size / eval_s,
         "steps_per_epoch": steps_per_epoch,
         "epoch_s": epoch_s,
@@ -140,7 +146,8 @@ def main(argv):
         print(
             f"{name}: C={r['channels']} layers={r['layers']} batch={r['batch']} "
             f"params={r['num_params']:,}: compile {r['compile_s']:.1f} s, step {r['step_s']:.3f} s"
-            f", {r['images_per_s_per_device']:.1f} images/s/device (eval "
+            f", {r['images_per_s_per_device']:.1f} images/s/device, "
+            f"{r['images_per_cpu_s']:.1f} images per CPU-second (eval "
             f"{r['eval_images_per_s']:.1f}); epoch {r['epoch_s'] / 60:.1f} min, 600 epochs "
             f"{r['600_epochs_h']:.1f} h ({r['600_epochs_h'] / 24:.1f} days)",
             flush=True,

@@ -9,7 +9,7 @@ C = 16, 8 cells, batch 64) on random ``uint8`` images held on the devices, measu
 process:
 
 * ``compile_s`` -- the first (compiling) train step;
-* ``step_s`` -- median of ``--repeats`` timed train steps after one warm-up step;
+* ``step_s`` -- median of ``--repeats`` timed train steps after the first (compiling) one;
 * ``images_per_s`` and ``images_per_s_per_device`` -- ``batch / step_s`` (and / devices);
 * ``step_cpu_s`` / ``images_per_cpu_s`` -- the same in this process's CPU seconds (all
   threads; on a shared CPU less sensitive to the other jobs than wall time);
@@ -54,12 +54,12 @@ def _config(name: str) -> ml_collections.ConfigDict:
     return c
 
 
-def _seconds(fn, clock=time.perf_counter) -> float:
-    """Time of ``fn()`` until its outputs are ready, by ``clock`` (wall, or this process's CPU
-    time: ``time.process_time``, all threads)."""
-    t = clock()
+def _seconds(fn) -> tuple[float, float]:
+    """``(wall, cpu)`` seconds of ``fn()`` until its outputs are ready; ``cpu`` is this process's
+    CPU time over all threads (``time.process_time``)."""
+    t, c = time.perf_counter(), time.process_time()
     jax.block_until_ready(fn())
-    return clock() - t
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def bench(name: str, repeats: int) -> dict:
@@ -89,17 +89,15 @@ def bench(name: str, repeats: int) -> dict:
         holder["state"], metrics = step(holder["state"], batch, key)
         return metrics
 
-    compile_s = _seconds(one_step)
-    one_step()
-    step_s = float(np.median([_seconds(one_step) for _ in range(repeats)]))
-    step_cpu_s = float(np.median([_seconds(one_step, time.process_time) for _ in range(repeats)]))
+    compile_s = _seconds(one_step)[0]  # the first step compiles (and warms up)
+    step_s, step_cpu_s = np.median([_seconds(one_step) for _ in range(repeats)], axis=0)
 
     eval_fn = darts.make_eval_fn(
         model, np.asarray(images[: c.batch_size]), np.asarray(labels[: c.batch_size]),
         c.batch_size, m,
     )  # fmt: skip
     eval_fn(holder["state"])
-    eval_s = float(np.median([_seconds(lambda: eval_fn(holder["state"])) for _ in range(2)]))
+    eval_s = _seconds(lambda: eval_fn(holder["state"]))[0]
     devices = mesh.num_shards(m)
     epoch_s = steps_per_epoch * step_s + TEST_IMAGES / (c.batch_size / eval_s)
     return {
@@ -111,10 +109,10 @@ def bench(name: str, repeats: int) -> dict:
         "num_params": dn.count_params(c.genotype, c.channels, c.layers),
         "devices": devices,
         "compile_s": compile_s,
-        "step_s": step_s,
+        "step_s": float(step_s),
         "images_per_s": c.batch_size / step_s,
         "images_per_s_per_device": c.batch_size / step_s / devices,
-        "step_cpu_s": step_cpu_s,
+        "step_cpu_s": float(step_cpu_s),
         "images_per_cpu_s": c.batch_size / step_cpu_s,
         "eval_images_per_s": c.batch_size / eval_s,
         "steps_per_epoch": steps_per_epoch,

@@ -22,7 +22,7 @@ def _tiny_file(path):
     cifar10.write_cifar10(path, d)
 
 
-def _run(tmp_path, workdir, *extra):
+def _run(tmp_path, workdir, *extra, env=None):
     f = tmp_path / "tiny-cifar-10-python.tar.gz"
     if not f.exists():
         _tiny_file(f)
@@ -34,6 +34,7 @@ def _run(tmp_path, workdir, *extra):
         f"--workdir={workdir}",
         *extra,
         timeout=600,
+        env=env,
     )
 
 
@@ -58,3 +59,18 @@ def test_train_darts_smoke_and_resume(tmp_path):
     evals = [row for row in res["loss_curve"] if "eval_test_accuracy" in row]
     assert [row["step"] for row in evals] == [2, 4]  # after every epoch
     assert sorted(p.name for p in (w / "checkpoints").iterdir()) == ["2", "4"]
+
+
+@pytest.mark.slow
+def test_data_parallel_run_matches_one_device(tmp_path):
+    """The batch split over 2 (virtual CPU) devices: the same losses and test metrics."""
+    curves = {}
+    for n in (1, 2):
+        w = tmp_path / f"dev{n}"
+        env = {"XLA_FLAGS": f"--xla_force_host_platform_device_count={n}"}
+        r = _run(tmp_path, w, env=env)
+        assert r.returncode == 0, r.stderr[-3000:]
+        res = json.loads((w / "results.json").read_text())
+        assert res["devices"] == n
+        curves[n] = [row["loss"] for row in res["loss_curve"]] + [res["test_loss"]]
+    np.testing.assert_allclose(curves[2], curves[1], rtol=1e-5)

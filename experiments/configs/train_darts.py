@@ -9,9 +9,12 @@ weight 0.4, grad clip 5::
         --config.genotype=DARTS_V2 --data_dir=/work/shared/data --workdir=results/darts_v2
 
 DARTS reports 2.76 +- 0.09 % test error for DARTS_V2 (3.3M parameters); arch2vec-BO 2.56 +-
-0.05 % (3.6M), CATE-Small 2.55 % (3.5M). Not run here (no GPU in this session): the measured cost
-is in ``experiments/benchmarks/darts_throughput.py``. A rerun with the same ``--workdir`` resumes
-from the latest checkpoint (one per epoch).
+0.05 % (3.6M), CATE-Small 2.55 % (3.5M). Not run here: this session had no GPU, only a shared
+2-core CPU. Measured there (``experiments/benchmarks/darts_throughput.py``, 2026-12-07, load
+average ~35): the ``small`` setting (C = 16, 8 cells, batch 64; 43M MACs per image against the
+reference's 528M) trains at 14.2 images per CPU-second (0.9 images/s wall); scaled by MACs, one
+reference epoch is ~12 CPU-hours, 600 epochs ~7,000 CPU-hours -- a GPU job. A rerun with the
+same ``--workdir`` resumes from the latest checkpoint (one per epoch).
 
 ``:smoke`` -- a 2-cell network (C = 8), 4 steps of 8 images on synthetic data (CPU, seconds;
 numbers meaningless). ``--config.data=file --config.data_file=<tar.gz>`` reads a file in the

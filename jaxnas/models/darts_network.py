@@ -28,6 +28,7 @@ statistics), the auxiliary logits to 1.2e-5; parameter counts equal (37,018).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -499,8 +500,14 @@ def count_params(
     Returns:
       The number of parameters (DARTS_V2, 36, 20: 3,349,342).
     """
-    model = NetworkCIFAR(resolve_genotype(genotype), channels, layers, num_classes, True)
+    sizes = _param_sizes(resolve_genotype(genotype), channels, layers, num_classes)
+    return sum(n for k, n in sizes.items() if auxiliary or k != "auxiliary_head")
+
+
+@functools.lru_cache(maxsize=64)
+def _param_sizes(genotype: Genotype, channels: int, layers: int, num_classes: int) -> dict:
+    """Parameters per top-level module (``stem_conv``, ``cell0``, ..., ``auxiliary_head``);
+    cached: tracing the 20-cell network takes seconds."""
+    model = NetworkCIFAR(genotype, channels, layers, num_classes, True)
     shapes = _variable_shapes(model, (32, 32, 3))["params"]
-    if not auxiliary:
-        shapes = {k: v for k, v in shapes.items() if k != "auxiliary_head"}
-    return int(sum(math.prod(x.shape) for x in jax.tree.leaves(shapes)))
+    return {k: int(sum(math.prod(x.shape) for x in jax.tree.leaves(v))) for k, v in shapes.items()}

@@ -11,13 +11,15 @@ weight 0.4, grad clip 5::
 DARTS reports 2.76 +- 0.09 % test error for DARTS_V2 (3.3M parameters); arch2vec-BO 2.56 +-
 0.05 % (3.6M), CATE-Small 2.55 % (3.5M). Not run here: this session had no GPU, only a shared
 2-core CPU. Measured there (``experiments/benchmarks/darts_throughput.py``, 2026-12-07, load
-average ~35): the ``small`` setting (C = 16, 8 cells, batch 64; 43M MACs per image against the
-reference's 528M) trains at 14.2 images per CPU-second (0.9 images/s wall); scaled by MACs, one
-reference epoch is ~12 CPU-hours, 600 epochs ~7,000 CPU-hours -- a GPU job. A rerun with the
-same ``--workdir`` resumes from the latest checkpoint (one per epoch).
+average 22-37 on 2 cores): this step (C = 36, 20 cells, batch 96) compiles in 30 min and takes
+480 s wall / 44 CPU-seconds (0.20 images/s wall, 2.2 images per CPU-second); one epoch of 520
+steps is 71 h wall at that load, ~6.4 CPU-hours of train steps, so 600 epochs ~3,800 CPU-hours:
+a GPU job. ``small`` (C = 16, 8 cells, batch 64): 14.2 images per CPU-second. A rerun with
+the same ``--workdir`` resumes from the latest checkpoint (one per epoch).
 
-``:smoke`` -- a 2-cell network (C = 8), 4 steps of 8 images on synthetic data (CPU, seconds;
-numbers meaningless). ``--config.data=file --config.data_file=<tar.gz>`` reads a file in the
+``:smoke`` -- a 2-cell network (C = 8), 4 steps of 8 images on synthetic data (CPU: 33 s wall
+at load ~2, 3 min at load ~35; numbers meaningless). ``--config.data=file
+--config.data_file=<tar.gz>`` reads a file in the
 official format instead (the test writes a tiny one).
 
 Other tokens (comma-separated, after the first): ``genotype=<name>``, ``epochs=<int>``.

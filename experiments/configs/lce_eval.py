@@ -51,15 +51,20 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.seed = 0
     c.datasets = ("nlp-wt2", "taskset:imdb_patch32_GRU64_avg_bs128")
     c.taskset_max_loss = 5.0
-    c.fractions = (0.1, 0.2, 0.3, 0.5)
+    c.fractions = (0.2, 0.5)
     c.min_observed = 3
     c.num_test = 64  # held-out curves per dataset (0: all not used for training)
+    # Calibration curves per dataset, outside the test split and LcSVR's training curves: each
+    # model's last-value guard (jaxnas.predictors.curves.fit_guard) is fitted on them; the
+    # unguarded predictions are reported as 'wpm_raw' / 'lcsvr_raw'. 0: no guard.
+    c.num_calib = 32
     c.max_train = 0  # LcSVR training curves (0: all not in the test split)
     c.methods = ("wpm", "lcsvr", "last_value")
     # WPM: preset 'reference' (11 families, 500 + 500, depth 8), 'eval' (11 families,
-    # 200 + 200, depth 7), 'fast' (3 families, 40 + 40, depth 4) or 'smoke' (pow3 only,
+    # 200 + 200, depth 7), 'calibrated' ('eval' with a smooth bound), 'fast' (3 families,
+    # 40 + 40, depth 4) or 'smoke' (pow3 only,
     # 20 + 20, depth 3); batch = curves per call.
-    c.wpm_preset = "eval"
+    c.wpm_preset = "calibrated"
     c.wpm_batch = 32
     c.intervals = (0.5, 0.9)
     c.svr_preset = "reference"  # 'reference' (1,000 configs, 3-fold) or 'fast'
@@ -67,10 +72,18 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     if arg == "smoke":
         c.fractions = (0.2, 0.5)
         c.num_test = 8
+        c.num_calib = 8
         c.max_train = 60
         c.wpm_preset = "smoke"
         c.wpm_batch = 8
         c.svr_preset = "fast"
+    elif arg == "holdout":
+        # TaskSet tasks kept out of the tuning of the WPM preset and the guard.
+        c.datasets = (
+            "taskset:imdb_patch32_IRNN64_relu_last_bs128",
+            "taskset:imdb_patch32_VRNN64_relu_avg_bs128",
+        )
+        c.svr_preset = "fast"
     elif arg not in (None, ""):
-        raise ValueError(f"unknown lce_eval config variant {arg!r}; use '' or 'smoke'")
+        raise ValueError(f"unknown lce_eval config variant {arg!r}; use '', 'smoke' or 'holdout'")
     return c

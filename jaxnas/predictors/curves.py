@@ -115,3 +115,90 @@ def pad_curves(
         raise ValueError("non-finite values inside the observed part of a curve")
     x = np.where(mask, idx[None, :] + 1.0, 1.0)
     return PaddedCurves(x.astype(np.float32), y.astype(np.float32), mask)
+
+
+# ----------------------------------------------------------------------------------------------
+# The last-value guard: an extrapolator checked against the last observed value (and its
+# predictive intervals against the truth) on held-out, fully observed curves.
+
+
+class Guard(NamedTuple):
+    """A blend with the last observed value and a widening of the predictive spread.
+
+    ``guarded = blend * pred + (1 - blend) * last``; predictive samples are moved to that centre
+    and their spread about ``pred`` multiplied by ``scale`` (see :func:`apply_guard`).
+
+    Attributes:
+      blend: weight in ``[0, 1]`` of the model's point prediction (0: last value only).
+      scale: factor (>= 1) on the spread of the predictive samples.
+      rmse_model: held-out RMSE of the unguarded model.
+      rmse_last: held-out RMSE of the last observed value.
+      rmse_guarded: held-out RMSE of the blend.
+    """
+
+    blend: float
+    scale: float
+    rmse_model: float
+    rmse_last: float
+    rmse_guarded: float
+
+
+def _rmse(a, b) -> float:
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+def fit_guard(
+    pred: np.ndarray,
+    last: np.ndarray,
+    truth: np.ndarray,
+    samples: np.ndarray | None = None,
+    levels: tuple[float, ...] = (0.5, 0.9),
+    grid: int = 21,
+) -> Guard:
+    """Fits a :class:`Guard` on held-out curves whose targets are known.
+
+    The blend is the grid value of ``w in [0, 1]`` with the smallest RMSE of
+    ``w * pred + (1 - w) * last`` (ties go to the larger ``w``), so on these curves the guarded
+    prediction is never worse than the last value nor the model. The scale is the smallest
+    factor (at least 1) for which, on these curves, every central interval in ``levels`` of the
+    moved and widened samples covers at least its nominal fraction of the truths (a split-
+    conformal rule: the ``ceil((n + 1) L) / n`` quantile of each curve's required factor).
+
+    Args:
+      pred: ``[N]`` the model's point predictions (e.g. the predictive mean).
+      last: ``[N]`` the last observed values.
+      truth: ``[N]`` the true targets.
+      samples: optional ``[N, S]`` predictive samples (same units); without them scale is 1.
+      levels: central interval levels to calibrate.
+      grid: blend grid size.
+    """
+    pred, last, truth = (np.asarray(a, np.float64) for a in (pred, last, truth))
+    ws = np.linspace(0.0, 1.0, grid)
+    errs = np.array([_rmse(w * pred + (1 - w) * last, truth) for w in ws])
+    w = float(ws[np.flatnonzero(errs <= errs.min() * (1 + 1e-9))[-1]])
+    centre = w * pred + (1 - w) * last
+    scale = 1.0
+    if samples is not None:
+        dev = np.asarray(samples, np.float64) - pred[:, None]
+        n = len(truth)
+        for lv in levels:
+            qlo, qhi = np.quantile(dev, [(1 - lv) / 2, (1 + lv) / 2], axis=1)
+            r = truth - centre
+            with np.errstate(divide="ignore", invalid="ignore"):
+                need = np.where(r >= 0, r / np.maximum(qhi, 1e-12), r / np.minimum(qlo, -1e-12))
+            q = min(1.0, np.ceil((n + 1) * lv) / n)
+            scale = max(scale, float(np.quantile(need, q)))
+    return Guard(w, scale, _rmse(pred, truth), _rmse(last, truth), _rmse(centre, truth))
+
+
+def apply_guard(
+    guard: Guard, pred: np.ndarray, last: np.ndarray, samples: np.ndarray | None = None
+):
+    """``(guarded point predictions [N], guarded samples [N, S] or None)``: the samples' spread
+    about ``pred`` times ``guard.scale``, centred on the blend."""
+    pred, last = np.asarray(pred, np.float64), np.asarray(last, np.float64)
+    centre = guard.blend * pred + (1 - guard.blend) * last
+    if samples is None:
+        return centre, None
+    dev = np.asarray(samples, np.float64) - pred[:, None]
+    return centre, centre[:, None] + guard.scale * dev

@@ -9,10 +9,10 @@ and their final loss predicted. The reference is the unmodified checkout at ``--
 by ``--ref_python`` (Python 2, emcee) one curve per child process: ``MCMCCurveModelCombination``
 as ``modelfactory.setup_model_combination`` builds it (9 families, soft monotonicity, flat
 priors, 100 walkers x 2,500 steps, burn-in 500). Both predictive distributions include each
-sample's observation noise. jaxnas fits all curves in one batched call (compiled first); the
+sample's observation noise. jaxnas fits all curves in one batched call (compiled first); its
 guarded row fits :func:`~jaxnas.predictors.curves.fit_guard` on ``--num_calib`` more curves
-and counts their fits in its time. Rounds interleave one reference curve and one timed jaxnas
-call (median). Without ``--ref_dir``, jaxnas runs beside its own one-curve-per-call loop.
+and counts their fits in its time. Rounds interleave a reference curve and a timed jaxnas call
+(median); without ``--ref_dir`` the baseline is jaxnas's own one-curve-per-call loop.
 """
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ _OBS = flags.DEFINE_integer("observed", 10, "Observed epochs.")
 _STEPS = flags.DEFINE_integer("emcee_steps", 2500, "emcee steps (reference default 2,500).")
 _BURN = flags.DEFINE_integer("emcee_burn_in", 500, "emcee burn-in (reference default 500).")
 
-# Runs in the reference environment (Python 2): argv = checkout, input json, output json.
-_DRIVER = r"""
+_DRIVER = r"""# Python 2, in the reference environment. argv: checkout, input json, output json.
 import json, sys, time
 import numpy as np
 sys.path[:0] = [sys.argv[1] + "/pylrpredictor", sys.argv[1]]
@@ -74,16 +73,8 @@ def _reference(score, xlim) -> list[dict]:
         drv, job, out = (pathlib.Path(tmp) / n for n in ("driver.py", "job.json", "out.json"))
         drv.write_text(_DRIVER)
         for y in score:
-            job.write_text(
-                json.dumps(
-                    {
-                        "curves": [list(map(float, y))],
-                        "xlim": xlim,
-                        "steps": _STEPS.value,
-                        "burn_in": _BURN.value,
-                    }
-                )
-            )
+            job.write_text(json.dumps({"curves": [list(map(float, y))], "xlim": xlim,
+                                       "steps": _STEPS.value, "burn_in": _BURN.value}))  # fmt: skip
             subprocess.run([_REF_PY.value, str(drv), _REF_DIR.value, str(job), str(out)],
                            check=True, capture_output=True)  # fmt: skip
             res += json.loads(out.read_text())

@@ -9,6 +9,12 @@ prefixes) and the last observed value. :func:`evaluate` returns one row per meth
 with RMSE, Spearman and Kendall rank correlations of predicted vs true final losses and, for
 the WPM, coverage and width of its central predictive intervals (with observation noise).
 
+With ``num_calib > 0``, that many further curves (outside the test split and LcSVR's training
+curves) are predicted too, and each model's last-value guard
+(:func:`jaxnas.predictors.curves.fit_guard`: blend with the last observed value, widen the
+predictive samples) is fitted on them; rows ``'wpm'`` / ``'lcsvr'`` are guarded and
+``'wpm_raw'`` / ``'lcsvr_raw'`` unguarded. The loss->score map is fitted on every non-test curve.
+
 Keys: dataset ``i`` uses ``fold_in(key(seed), i)``; the WPM's batches fold in
 ``n * 100_003 + start``; LcSVR fits with ``fold_in(dataset key, 7)``. The train / test split
 is a NumPy permutation seeded with the config's ``seed``.
@@ -248,6 +254,8 @@ def markdown(rows: Sequence[dict], levels: Sequence[float], batch: int) -> str:
         + "\n".join(descs)
         + "\n\nRMSE in loss units; rank correlations of predicted vs true final loss; "
         "cov = coverage of the WPM's central predictive intervals (with observation noise); "
+        "'wpm' / 'lcsvr' are guarded (blend with the last value, widened intervals, fitted on "
+        "held-out calibration curves), '_raw' unguarded; "
         f"s/curve = WPM fit seconds per curve in batches of {batch}.\n\n" + "\n".join(lines) + "\n"
     )
 

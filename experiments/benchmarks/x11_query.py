@@ -58,7 +58,8 @@ class LGBMRegressor(lightgbm.LGBMRegressor):
     """LightGBM 4's regressor whose ``fit`` accepts LightGBM 3's ``verbose=`` (quiet)."""
 
     def fit(self, x, y, verbose=None, **kwargs):
-        return super().set_params(verbosity=-1).fit(x, y, **kwargs)
+        self.set_params(verbosity=-1)
+        return super().fit(x, y, **kwargs)
 
 
 def _reference_model(ref: str, x, y, lgb: mean_models.LGBConfig, cache):

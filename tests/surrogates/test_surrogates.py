@@ -449,10 +449,9 @@ def test_tabulated_queries_equal_the_one_off_path(noise_name):
     np.testing.assert_array_equal(
         sg.query_pool(s, table, mixed, jax.random.key(4)), sg.query(s, mixed, jax.random.key(4))
     )
-    # Same distribution: 400 draws of one row from independent keys, per-epoch mean and std.
-    keys = jax.random.split(jax.random.key(5), 800)
-    tab = np.stack([sg.query_table(s, table, 7, k) for k in keys[:400]])
-    off = np.stack([sg.query(s, pool[7], k) for k in keys[400:]])
+    # Same distribution: 400 draws of one row under independent keys, per-epoch mean and std.
+    tab = sg.query_table(s, table, np.full(400, 7), jax.random.key(5))
+    off = sg.query(s, np.repeat(pool[7:8], 400, axis=0), jax.random.key(6))
     assert not np.array_equal(tab[0], tab[1])
     sd = off.std(axis=0)
     assert np.all(np.abs(tab.mean(axis=0) - off.mean(axis=0)) < 4 * sd / np.sqrt(200) + 1e-12)
@@ -476,7 +475,7 @@ def test_gkde_draws_are_bit_identical_to_eager_calls_and_decode_is_batch_indepen
     comp = compress.svd_fit(r, 4, standardize=True)
     z = compress.svd_encode(comp, r)
     batch = compress.svd_decode(comp, z)
-    for i in range(60):
+    for i in range(0, 60, 3):
         np.testing.assert_array_equal(compress.svd_decode(comp, z[i]), batch[i])
         np.testing.assert_array_equal(compress.svd_decode(comp, z[i : i + 1])[0], batch[i])
     np.testing.assert_allclose(batch, (z @ comp.basis) * comp.scale + comp.mean, rtol=1e-12)

@@ -55,10 +55,11 @@ class _Base:
 
 
 class LGBMRegressor(lightgbm.LGBMRegressor):
-    """LightGBM 4's regressor whose ``fit`` accepts LightGBM 3's ``verbose=`` (quiet)."""
+    """LightGBM 4's regressor whose ``fit`` accepts LightGBM 3's ``verbose=`` (quiet; fitted
+    with 1 thread as jaxnas's: 2 OpenMP threads stalled for minutes on the loaded machine)."""
 
     def fit(self, x, y, verbose=None, **kwargs):
-        self.set_params(verbosity=-1)
+        self.set_params(verbosity=-1, n_jobs=1)
         return super().fit(x, y, **kwargs)
 
 

@@ -100,7 +100,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     # Epoch-dependent NB311-YAHPO noise: std = scale x the per-epoch spread (std across the drawn
     # genotypes) of YAHPO's mean curves; 0.5 gives a ceiling R^2 of about 1 / (1 + 0.5**2) = 0.8
     # at every epoch (our choice; the i.i.d. 0.005 exceeded the final-epoch spread, 0.0039).
-    c.nb311_noise_scale = 0.5
+    c.nb311_noise_scale = 0.5  # = jaxnas.benchmarks.nb311.NOISE_SCALE, build()'s default (tested)
     # NB111-4: standardise each epoch (its four budgets are separate runs) before the SVD;
     # False is the reference's un-centred SVD.
     c.nb111_svd_standardize = True

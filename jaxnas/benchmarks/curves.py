@@ -16,6 +16,9 @@ by the benchmark's space:
 * ``'nb101'``: ``(adjacency [7, 7], ops [7])`` of a padded, pruned cell, or a batch
   ``(adjacency [B, 7, 7], ops [B, 7])`` -> :func:`nb101_encoding`.
 
+A search that draws from a fixed pool of candidates tabulates it once with :func:`with_pool`
+(queries of pool members become a gather plus a noise draw; same answers).
+
 Builders: :func:`jaxnas.benchmarks.nlp11.build`, :func:`jaxnas.benchmarks.nb311.build`,
 :func:`jaxnas.benchmarks.nb111.build` (the surrogate models they fit live in
 :mod:`jaxnas.surrogates`, which does not import this package).
@@ -27,7 +30,7 @@ import dataclasses
 import json
 import pathlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -69,6 +72,18 @@ def _is_single(space: str, archs) -> bool:
         return False
 
 
+class CandidatePool(NamedTuple):
+    """A benchmark's tabulated candidates (:func:`with_pool`).
+
+    Attributes:
+      table: the surrogate's :class:`~jaxnas.surrogates.surrogate.CurveTable` of the pool.
+      full_time: ``float64 [P]`` predicted full training time of each pool member (seconds).
+    """
+
+    table: sg.CurveTable
+    full_time: np.ndarray
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class SurrogateCurveBenchmark:
     """A fitted curve surrogate exposed as a benchmark (see module docstring).
@@ -84,6 +99,10 @@ class SurrogateCurveBenchmark:
       known: canonical recipe -> first ``first_epochs`` values of the data's cells (NLP).
       splits: ``{'train', 'valid', 'test'}`` -> data keys of each split.
       source: data used; ``label`` says these are surrogate predictions.
+      pool: tabulated candidates (:func:`with_pool`) or ``None``: queries of pool members
+        gather their mean curve and time instead of running the LightGBM models; answers are
+        the same bit for bit (SVD compressor, tree mean model; see
+        :func:`~jaxnas.surrogates.surrogate.tabulate`). Not saved by :func:`save`.
     """
 
     name: str
@@ -98,6 +117,7 @@ class SurrogateCurveBenchmark:
     source: str
     label: str
     cost_model: str = "train_time"
+    pool: CandidatePool | None = None
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -134,8 +154,15 @@ class SurrogateCurveBenchmark:
     def curves(self, archs, key: jax.Array | None = None) -> dict:
         """Whole curves ``[B, E]`` (noisy with ``key``, mean without) and ``full_time [B]``."""
         x, g, _ = self.encode(archs)
-        curve = sg.query(self.surrogate, x, key, with_noise=key is not None)
-        full = np.exp(mean_models.lgb_predict(self.time_model, g)[:, 0])
+        if self.pool is None:
+            curve = sg.query(self.surrogate, x, key, with_noise=key is not None)
+            full = _full_time(self.time_model, g)
+        else:
+            rows = self.pool.table.rows(x)
+            curve = sg.query_pool(self.surrogate, self.pool.table, x, key, key is not None, rows)
+            full = self.pool.full_time[np.maximum(rows, 0)]
+            if (rows < 0).any():
+                full[rows < 0] = _full_time(self.time_model, g[rows < 0])
         return {"epochs": np.asarray(self.fidelities), self.metric: curve, "full_time": full}
 
     def query(self, archs, fidelity: int | None = None, key: jax.Array | None = None) -> dict:
@@ -166,6 +193,31 @@ class SurrogateCurveBenchmark:
             )
         keys = sorted(self.known)
         return keys[int(jax.random.randint(key, (), 0, len(keys)))]
+
+
+def _full_time(time_model: mean_models.LGBModel, arch_features) -> np.ndarray:
+    """Predicted full training time ``[B]`` (seconds) from architecture features ``[B, G]``."""
+    return np.exp(mean_models.lgb_predict(time_model, arch_features)[:, 0])
+
+
+def with_pool(
+    bench: SurrogateCurveBenchmark, archs, num_threads: int | None = 0
+) -> SurrogateCurveBenchmark:
+    """``bench`` with the candidates ``archs`` tabulated (:class:`CandidatePool`).
+
+    A search that draws from a fixed pool queries the same candidates again and again; the
+    LightGBM chain (and the time model) then runs once, batched with ``num_threads`` threads
+    (``0``: LightGBM's default, all cores; ``None``: the models' own), and every later
+    :meth:`~SurrogateCurveBenchmark.query` of a pool member is a gather plus a noise draw.
+    Architectures outside the pool are still answered (the one-off path), and every answer
+    is the one ``bench`` gives, bit for bit (with the same key).
+    """
+    x, g, _ = bench.encode(archs)
+    table = sg.tabulate(bench.surrogate, x, num_threads)
+    tm = bench.time_model
+    if num_threads is not None:
+        tm = tm._replace(num_threads=int(num_threads))
+    return dataclasses.replace(bench, pool=CandidatePool(table, _full_time(tm, g)))
 
 
 def save(bench: SurrogateCurveBenchmark, directory) -> None:

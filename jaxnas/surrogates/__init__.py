@@ -8,6 +8,8 @@ model of the residuals (STD, GKDE, sliding window)::
     s = sur.fit(jax.random.key(0), x_train, y_train, config)      # [N, D], [N, E]
     mean = sur.query(s, x_test, with_noise=False)                 # [B, E]
     noisy = sur.query(s, x_test, jax.random.key(1))               # [B, E]
+    table = sur.tabulate(s, x_pool)     # a search's candidate pool, mean model run once
+    noisy = sur.query_table(s, table, rows, jax.random.key(1))    # a gather + a noise draw
     sur.curve_metrics(y_test, mean)    # avg / final R^2 and Kendall tau
 
 The benchmarks built from these models (``query(arch, epoch, key)`` with ``cost = full_time *
@@ -47,14 +49,18 @@ from jaxnas.surrogates.metrics import (
     spike_anomaly_rate,
 )
 from jaxnas.surrogates.surrogate import (
+    CurveTable,
     Surrogate,
     SurrogateConfig,
     fit,
     load,
     query,
+    query_pool,
+    query_table,
     refit_noise,
     sample_curves,
     save,
+    tabulate,
 )
 from jaxnas.surrogates.vae import FAST_VAE, VAEConfig
 
@@ -67,6 +73,7 @@ __all__ = [
     "REFERENCE_XGB",
     "LGBConfig",
     "MLPConfig",
+    "CurveTable",
     "SVDCompressor",
     "Surrogate",
     "SurrogateConfig",
@@ -86,6 +93,8 @@ __all__ = [
     "per_epoch_kendall",
     "per_epoch_r2",
     "query",
+    "query_pool",
+    "query_table",
     "refit_noise",
     "sample_curves",
     "save",
@@ -94,5 +103,6 @@ __all__ = [
     "svd_decode",
     "svd_encode",
     "svd_fit",
+    "tabulate",
     "vae",
 ]

@@ -88,8 +88,19 @@ def svd_encode(comp: SVDCompressor, curves) -> np.ndarray:
 
 
 def svd_decode(comp: SVDCompressor, components) -> np.ndarray:
-    """Curves ``[N, E]`` from components ``[N, k]``."""
-    y = np.asarray(components, np.float64) @ comp.basis
+    """Curves ``[N, E]`` from components ``[N, k]``.
+
+    Summed component by component rather than as one matrix product: BLAS sums a single row
+    differently from a block, so with a matrix product a curve's last bits depended on the
+    batch it was decoded in; this way every row is bit-identical whatever the batch (tabulated
+    queries, :func:`jaxnas.surrogates.surrogate.tabulate`, rely on it).
+    """
+    z = np.asarray(components, np.float64)
+    if z.shape[-1] != comp.basis.shape[0]:
+        raise ValueError(f"components [N, {comp.basis.shape[0]}] expected, got {z.shape}")
+    y = np.zeros(z.shape[:-1] + comp.basis.shape[1:])
+    for j in range(comp.basis.shape[0]):
+        y += z[..., j, None] * comp.basis[j]
     if comp.mean is not None:
         y = y * comp.scale + comp.mean
     return y

@@ -12,7 +12,11 @@ noisy curves::
 
 The noise models are fitted on the training curves' residuals around their own compressed
 reconstruction (as the reference), so they describe run-to-run noise around a de-noised curve,
-not the mean model's error. Query cost is dominated by the mean model: batch queries.
+not the mean model's error. Query cost is dominated by the mean model: batch queries, and
+tabulate a pool of candidates that a search queries again and again::
+
+    table = sg.tabulate(s, x_pool, num_threads=0)                # mean model run once, [P, E]
+    noisy = sg.query_table(s, table, rows, jax.random.key(1))    # = sg.query(s, x_pool[rows], ...)
 """
 
 from __future__ import annotations
@@ -208,7 +212,9 @@ def refit_noise(surrogate: Surrogate, config: SurrogateConfig, encodings, curves
 def query(
     surrogate: Surrogate, encodings, key: jax.Array | None = None, with_noise: bool = True
 ) -> np.ndarray:
-    """Curves for a batch of encodings.
+    """Curves for a batch of encodings (the one-off path: the mean model runs on every call;
+    for a pool of candidates queried again and again, :func:`tabulate` it once and use
+    :func:`query_table`).
 
     Args:
       surrogate: a fitted :class:`Surrogate`.
@@ -223,13 +229,133 @@ def query(
     single = x.ndim == 1
     x = np.atleast_2d(x)
     comps = mean_models.predict(surrogate.mean_model, x)
-    out = _decode(surrogate.compressor, comps)
+    out = _answer(surrogate, _decode(surrogate.compressor, comps), x, comps, key, with_noise)
+    return out[0] if single else out
+
+
+def _answer(surrogate: Surrogate, mean, x, comps, key, with_noise: bool) -> np.ndarray:
+    """Mean curves ``[B, E]`` plus one noise draw per row (with ``with_noise``), bounded; the
+    features ``x [B, D]`` and components ``comps [B, k]`` feed the window noise model."""
     if with_noise:
         if key is None:
             raise ValueError("query(..., with_noise=True) needs a PRNG key")
         feats = np.concatenate([x, comps], axis=1) if surrogate.config.noise == "window" else None
-        out = out + noise.sample(surrogate.noise_model, key, len(x), feats)
-    out = _bound(surrogate.config, out)
+        mean = mean + noise.sample(surrogate.noise_model, key, len(mean), feats)
+    return _bound(surrogate.config, mean)
+
+
+class CurveTable(NamedTuple):
+    """The mean curves of a candidate pool, predicted once (:func:`tabulate`).
+
+    Attributes:
+      encodings: ``float64 [P, D]`` the pool's encodings, in the order given.
+      mean: ``float64 [P, E]`` decoded mean curves, before ``value_range`` clipping (the noise
+        is added to these).
+      components: ``float64 [P, k]`` predicted components (with the encodings, the features
+        of the sliding-window noise model).
+      lookup: the bytes of each encoding row -> its row (:meth:`rows`).
+    """
+
+    encodings: np.ndarray
+    mean: np.ndarray
+    components: np.ndarray
+    lookup: dict
+
+    def rows(self, encodings) -> np.ndarray:
+        """``int [B]``: the table row of each encoding ``[B, D]`` (exact match), ``-1`` where
+        the encoding is not in the pool."""
+        x = np.atleast_2d(np.asarray(encodings, np.float64))
+        if x.shape[1:] != self.encodings.shape[1:]:
+            raise ValueError(f"encodings [B, {self.encodings.shape[1]}] expected, got {x.shape}")
+        return np.fromiter((self.lookup.get(r.tobytes(), -1) for r in x), np.int64, len(x))
+
+
+
+def tabulate(surrogate: Surrogate, encodings, num_threads: int | None = None) -> CurveTable:
+    """Predicts the mean curves of a candidate pool ``[P, D]`` in one batched call.
+
+    A search queries the same candidates again and again, and the mean model (a chain of
+    ``k`` boosters of 3,000 trees for the reference LightGBM) is the floor of every one-off
+    :func:`query`; with the pool tabulated, a query is a gather plus a noise draw
+    (:func:`query_table`). ``num_threads`` overrides the LightGBM prediction threads for this
+    call (``None``: the model's own; ``0``: LightGBM's default, all cores).
+
+    With the SVD compressor and a tree mean model (LightGBM, XGBoost) the table's rows are
+    bit-identical to :func:`query`'s mean curves of the same encodings, whatever the batch
+    sizes (trees sum each row alone; :func:`~jaxnas.surrogates.compress.svd_decode` sums
+    component by component). The MLP mean model and the VAE decoder run batched float32
+    matrix products, whose rows may differ from a one-row call's in the last bits.
+    """
+    x = np.atleast_2d(np.asarray(encodings, np.float64))
+    mm = surrogate.mean_model
+    if num_threads is not None and isinstance(mm, mean_models.LGBModel):
+        mm = mm._replace(num_threads=int(num_threads))
+    comps = mean_models.predict(mm, x)
+    lookup = {r.tobytes(): i for i, r in enumerate(x)}
+    return CurveTable(x, _decode(surrogate.compressor, comps), comps, lookup)
+
+
+def query_table(
+    surrogate: Surrogate,
+    table: CurveTable,
+    index,
+    key: jax.Array | None = None,
+    with_noise: bool = True,
+) -> np.ndarray:
+    """Curves of pool members by row of ``table``: a gather plus one noise draw per row.
+
+    Equals ``query(surrogate, table.encodings[index], key, with_noise)`` (bit for bit under
+    the conditions of :func:`tabulate`; the same key gives the same draws), without running
+    the mean model.
+
+    Args:
+      surrogate: the :class:`Surrogate` the table was made with.
+      table: a :class:`CurveTable` from :func:`tabulate`.
+      index: ``int [B]`` rows of the table (or one ``int``).
+      key: PRNG key for the noise (required when ``with_noise``).
+      with_noise: add one noise draw per curve; otherwise return the mean curve.
+
+    Returns:
+      ``float64 [B, E]`` (``[E]`` for one ``int``).
+    """
+    i = np.asarray(index)
+    single = i.ndim == 0
+    i = np.atleast_1d(i)
+    window = with_noise and surrogate.config.noise == "window"
+    x, comps = (table.encodings[i], table.components[i]) if window else (None, None)
+    out = _answer(surrogate, table.mean[i], x, comps, key, with_noise)
+    return out[0] if single else out
+
+
+def query_pool(
+    surrogate: Surrogate,
+    table: CurveTable,
+    encodings,
+    key: jax.Array | None = None,
+    with_noise: bool = True,
+    rows=None,
+) -> np.ndarray:
+    """:func:`query` that takes the mean curves of pool members from ``table`` and runs the
+    mean model only on the others (new genotypes): equal to ``query(surrogate, encodings, key,
+    with_noise)`` (bit for bit under the conditions of :func:`tabulate`).
+
+    Args:
+      surrogate, key, with_noise: as :func:`query`.
+      table: a :class:`CurveTable` of ``surrogate``.
+      encodings: ``[B, D]`` (or ``[D]``).
+      rows: ``table.rows(encodings)`` if already computed.
+    """
+    x = np.asarray(encodings, np.float64)
+    single = x.ndim == 1
+    x = np.atleast_2d(x)
+    rows = table.rows(x) if rows is None else np.asarray(rows)
+    new = rows < 0
+    mean = table.mean[np.maximum(rows, 0)]
+    comps = table.components[np.maximum(rows, 0)]
+    if new.any():
+        comps[new] = mean_models.predict(surrogate.mean_model, x[new])
+        mean[new] = _decode(surrogate.compressor, comps[new])
+    out = _answer(surrogate, mean, x, comps, key, with_noise)
     return out[0] if single else out
 
 

@@ -74,6 +74,32 @@ def test_nb311_build_query_save_load(nb311_built, tmp_path):
     )
 
 
+def test_nb311_build_uses_the_x11_table_noise_by_default(nb311_built):
+    """The search benchmark's training curves carry the x11 table's epoch-dependent noise."""
+    from experiments.configs import x11
+
+    bench, _ = nb311_built
+    assert nb311.NOISE_SCALE == x11.get_config().nb311_noise_scale == 0.5
+    assert "epoch-dependent Gaussian noise std 0.5 x the per-epoch spread" in bench.source
+    assert "i.i.d." not in bench.source
+
+
+def test_with_pool_answers_as_the_one_off_path(nb311_built):
+    """A tabulated pool changes no answer: members and new genotypes, mean and noisy, cost."""
+    bench, _ = nb311_built
+    pool = [darts.sample(k) for k in jax.random.split(jax.random.key(11), 6)]
+    pooled = curves.with_pool(bench, pool, num_threads=2)
+    assert bench.pool is None and pooled.pool.table.mean.shape == (6, 98)
+    new = [darts.sample(jax.random.key(99))]
+    for archs in (pool, pool[2:4] + new, pool[::-1]):
+        for key in (None, jax.random.key(3)):
+            a, b = pooled.curves(archs, key), bench.curves(archs, key)
+            np.testing.assert_array_equal(a["valid_acc"], b["valid_acc"])
+            np.testing.assert_array_equal(a["full_time"], b["full_time"])
+    assert pooled.query(pool[1], 49) == bench.query(pool[1], 49)
+    np.testing.assert_array_equal(pooled.pool.table.rows(curves.darts_encoding(new)), [-1])
+
+
 def bench_x(ec):
     return curves.nb101_encoding(ec.arch["adjacency"], ec.arch["ops"])
 

@@ -412,3 +412,72 @@ def test_svd_standardize_switch_in_surrogate_and_save_load(tmp_path):
                 sg.query(s2, x[1600:], jax.random.key(1)), sg.query(s, x[1600:], jax.random.key(1))
             )
     assert final[True] > 0.8 and final[True] > final[False] + 0.3, final
+
+
+# ---------------------------------------------------------------------------------------------
+# Tabulated candidate pools
+
+
+@pytest.mark.parametrize("noise_name", ["gkde", "std", "window"])
+def test_tabulated_queries_equal_the_one_off_path(noise_name):
+    """A pool tabulated once (batched, 2 threads) answers exactly as one-off queries of single
+    rows and of batches: mean curves bit for bit, and noisy draws identical for the same key."""
+    x, _, y = _synthetic(n=200)
+    cfg = sg.SurrogateConfig(num_components=4, lgb=FAST_LGB, noise=noise_name)
+    s = sg.fit(jax.random.key(0), x[:150], y[:150], cfg)
+    pool = x[100:]  # training and unseen rows
+    table = sg.tabulate(s, pool, num_threads=2)
+    assert table.mean.shape == (100, 20) and table.components.shape == (100, 4)
+    one_at_a_time = np.stack([sg.query(s, r, with_noise=False) for r in pool])
+    np.testing.assert_array_equal(table.mean, one_at_a_time)
+    np.testing.assert_array_equal(table.mean, sg.query(s, pool, with_noise=False))
+    rows = np.array([3, 3, 97, 0, 51])
+    for i, key in enumerate(jax.random.split(jax.random.key(1), 3)):
+        got = sg.query_table(s, table, rows, key)
+        np.testing.assert_array_equal(got, sg.query(s, pool[rows], key))
+        np.testing.assert_array_equal(
+            sg.query_table(s, table, rows[i], key), sg.query(s, pool[rows[i]], key)
+        )
+    np.testing.assert_array_equal(
+        sg.query_table(s, table, rows, with_noise=False), one_at_a_time[rows]
+    )
+    with pytest.raises(ValueError, match="key"):
+        sg.query_table(s, table, rows)
+    # New genotypes: looked up (-1), predicted one-off, and the batch's draws unchanged.
+    mixed = np.concatenate([pool[rows], x[:2] + 0.5])
+    np.testing.assert_array_equal(table.rows(mixed), [3, 3, 97, 0, 51, -1, -1])
+    np.testing.assert_array_equal(
+        sg.query_pool(s, table, mixed, jax.random.key(4)), sg.query(s, mixed, jax.random.key(4))
+    )
+    # Same distribution: 400 draws of one row under independent keys, per-epoch mean and std.
+    tab = sg.query_table(s, table, np.full(400, 7), jax.random.key(5))
+    off = sg.query(s, np.repeat(pool[7:8], 400, axis=0), jax.random.key(6))
+    assert not np.array_equal(tab[0], tab[1])
+    sd = off.std(axis=0)
+    assert np.all(np.abs(tab.mean(axis=0) - off.mean(axis=0)) < 4 * sd / np.sqrt(200) + 1e-12)
+    np.testing.assert_allclose(tab.std(axis=0), sd, rtol=0.2)
+
+
+def test_gkde_draws_are_bit_identical_to_eager_calls_and_decode_is_batch_independent():
+    """The jitted GKDE draw reproduces the eager split/randint/normal calls it replaced (so
+    published noisy numbers are unchanged), and an SVD decode of one row equals its row in a
+    batch (BLAS would sum a lone row differently)."""
+    r = np.random.default_rng(0).normal(size=(60, 9))
+    model = noise.gkde_fit(r)
+    for i in range(5):
+        key = jax.random.key(i)
+        k1, k2 = jax.random.split(key)
+        idx = np.asarray(jax.random.randint(k1, (3,), 0, 60))
+        z = np.asarray(jax.random.normal(k2, (3, 9)))
+        np.testing.assert_array_equal(
+            noise.sample(model, key, 3), model.residuals[idx] + z @ model.kernel_sqrt.T
+        )
+    comp = compress.svd_fit(r, 4, standardize=True)
+    z = compress.svd_encode(comp, r)
+    batch = compress.svd_decode(comp, z)
+    for i in range(0, 60, 3):
+        np.testing.assert_array_equal(compress.svd_decode(comp, z[i]), batch[i])
+        np.testing.assert_array_equal(compress.svd_decode(comp, z[i : i + 1])[0], batch[i])
+    np.testing.assert_allclose(batch, (z @ comp.basis) * comp.scale + comp.mean, rtol=1e-12)
+    with pytest.raises(ValueError, match="components"):
+        compress.svd_decode(comp, z[:, :3])

@@ -1,7 +1,7 @@
 """Generic training: state, one jitted train step, orbax checkpoints, a resumable loop."""
 
 from jaxnas.train import checkpoint, loop, state, step
-from jaxnas.train.loop import batch_indices, epoch_permutation, fit
+from jaxnas.train.loop import batch_indices, epoch_permutation, fit, fit_config, runtime_info
 from jaxnas.train.state import TrainState, create
 from jaxnas.train.step import make_block_step, make_eval_step, make_train_step
 
@@ -12,10 +12,12 @@ __all__ = [
     "create",
     "epoch_permutation",
     "fit",
+    "fit_config",
     "loop",
     "make_block_step",
     "make_eval_step",
     "make_train_step",
+    "runtime_info",
     "state",
     "step",
 ]

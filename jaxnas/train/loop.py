@@ -179,6 +179,62 @@ def fit(
     return state, history
 
 
+
+def fit_config(
+    state: TrainState,
+    train_step: Callable,
+    get_batch: Callable[[int], Any],
+    num_steps: int,
+    rng: jax.Array,
+    config,
+    *,
+    workdir: str | os.PathLike | None,
+    saved_config: dict | None = None,
+    **kwargs,
+) -> tuple[TrainState, list[dict], dict]:
+    """:func:`fit` driven by a training config's common fields, timed.
+
+    Stops at ``config.stop_at_step`` when it is > 0 (a later run with the same ``workdir``
+    resumes), checkpoints every ``config.checkpoint_every`` steps, logs every
+    ``config.log_every``, counts ``config.batch_size`` examples per step; ``kwargs`` go to
+    :func:`fit` and override those. Returns ``(state, history, info)`` with ``info`` the step this
+    invocation resumed from (``start_step``), the steps it ran and its wall seconds.
+    """
+    stop_at = int(getattr(config, "stop_at_step", 0) or 0)
+    stop = min(stop_at, num_steps) if stop_at else num_steps
+    start = 0
+    if workdir is not None:
+        mgr = checkpoint.manager(workdir)
+        try:
+            start = int(mgr.latest_step() or 0)
+        finally:
+            mgr.close()
+    opts = {
+        "checkpoint_every": config.checkpoint_every,
+        "log_every": config.log_every,
+        "examples_per_step": config.batch_size,
+        **kwargs,
+    }
+    t0 = time.perf_counter()
+    state, history = fit(
+        state, train_step, get_batch, stop, rng, workdir=workdir, config=saved_config, **opts
+    )
+    seconds = time.perf_counter() - t0
+    info = {"start_step": start, "steps_run": int(state.step) - start, "seconds": seconds}
+    return state, history, info
+
+
+def runtime_info(steps_per_call: int | None = None) -> dict:
+    """What a results file records about where it ran: backend, devices, processes."""
+    return {
+        "backend": jax.default_backend(),
+        "devices": {
+            "count": jax.device_count(),
+            "processes": jax.process_count(),
+            "steps_per_call": steps_per_call or 1,
+        },
+    }
+
 def _block_end(
     step: int, num_steps: int, size: int, every: Sequence[int], boundaries: Sequence[int]
 ) -> int:

@@ -15,7 +15,6 @@ Set ``JAX_COMPILATION_CACHE_DIR`` for JAX's persistent compilation cache.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 import warnings
@@ -38,15 +37,18 @@ LABEL = {"rs": "RS", "rea": "REA", "ls": "LS", "bananas": "BANANAS", "hyperband"
 
 
 def methods(c, name: str, searchers: dict):
-    """``(label, method, extrapolator, multi-fidelity searcher)`` of every job of the config."""
-    lce = mf.LCEConfig(e_few=c.e_few[name], **c.lce)
+    """``(label, method, extrapolator, multi-fidelity searcher)`` of every job of the config:
+    LCE with the seed's settings per benchmark, searcher and extrapolator
+    (:func:`jaxnas.search.multifidelity.reference_config`, ``c.lce`` overriding)."""
+    ref = c.reference_benchmark[name]
     for m in c.methods:
         for e in c.extrapolators:
             ext = mf.make_extrapolator(e, c.extrapolator.get(e))
-            # Plain runs ask once per round (as base.run); asks_per_round batches LCE rounds.
-            cfg = lce if ext is not None else dataclasses.replace(lce, asks_per_round=1)
-            label = LABEL[m] + ("" if ext is None else "-" + e.upper())
-            yield label, m, e, mf.lce(searchers[m], ext, cfg)
+            if ext is None:  # plain: one candidate per round, trained fully
+                yield LABEL[m], m, e, searchers[m]
+            else:
+                cfg = mf.reference_config(ref, m, e, **c.lce)
+                yield f"{LABEL[m]}-{e.upper()}", m, e, mf.lce(searchers[m], ext, cfg)
     for m in c.multi_fidelity:  # 'hyperband', 'bohb': registered multi-fidelity searchers
         yield LABEL[m], m, None, registry.make_searcher(m, c[m])
 
@@ -57,7 +59,9 @@ def run_benchmark(name: str, c, workdir) -> tuple[list[dict], list[dict]]:
         name, settings, workdir / "candidates", common.data_dir(), common.download()
     )
     cp = mf.from_curve_set(cs, c.num_neighbours)
-    budget = float(c.budget_trainings * np.median(cp.full_time))
+    budget = float(c.budget_seconds[name])
+    if c.budget_trainings > 0:
+        budget = float(c.budget_trainings * np.median(cp.full_time))
     seeds = list(range(c.seeds))
     logging.info("%s: %d candidates, budget %.4g s, %s", name, cp.size, budget, cp.source)
     # One searcher object per method: its vmapped ask / tell compile once for all wrappers.

@@ -67,66 +67,81 @@ reproduces the smoke run exactly).
 
 import ml_collections
 
-BENCHMARKS = ("nbnlp_wt2", "nlp11_wt2", "nb311_yahpo", "nb111_4")
+BENCHMARKS = ("nlp11_wt2", "nb311_yahpo", "nb111_4")
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
-    c.seeds = 10  # runs per method (seeds 0..seeds-1, run in lockstep)
+    c.seeds = 30  # runs per method (seeds 0..seeds-1, run in lockstep)
     c.benchmarks = BENCHMARKS
     c.methods = ("rs", "rea", "ls", "bananas")  # jaxnas.search.registry names
     c.extrapolators = ("none", "wpm", "svr")  # 'none' = the single-fidelity method
-    c.multi_fidelity = ("hyperband", "bohb")
-    c.budget_trainings = 50.0  # budget = this x median full training time of the candidates
+    c.multi_fidelity = ()  # e.g. ('hyperband', 'bohb')
+    # The seed's benchmark whose LCE settings each candidate set takes
+    # (jaxnas.search.multifidelity.REFERENCE_PROTOCOL).
+    c.reference_benchmark = ml_collections.ConfigDict(
+        {"nbnlp_wt2": "nlp11", "nlp11_wt2": "nlp11", "nb311_yahpo": "nb311", "nb111_4": "nb111"}
+    )
+    # Budget in simulated seconds per candidate set (the seed's: run_nb111.sh 560000,
+    # run_nb311.sh 5000000, run_nbnlp.sh 1000000); budget_trainings > 0 replaces it by that many
+    # median full trainings of the set.
+    c.budget_seconds = ml_collections.ConfigDict(
+        {"nbnlp_wt2": 1e6, "nlp11_wt2": 1e6, "nb311_yahpo": 5e6, "nb111_4": 5.6e5}
+    )
+    c.budget_trainings = 0.0
     c.num_neighbours = 10  # k nearest rows (encoding) as the mutation / LS neighbourhood
     # Candidate sets (jaxnas.benchmarks.curve_sets.Settings).
     c.candidates = ml_collections.ConfigDict()
     c.candidates.candidate_seed = 0  # seed of the candidate set and its noisy surrogate curves
-    c.candidates.num_candidates = 1000  # size of the surrogate sets on DARTS / NB101
-    c.candidates.lgb_preset = "reference"  # 'reference' (x11's LightGBM) or 'fast'
+    # Size of the surrogate sets on DARTS / NB101: well above the full trainings the budgets
+    # buy (NB311-YAHPO ~960 at 5e6 s, NB111-4 ~370 at 5.6e5 s), so no run exhausts the set.
+    c.candidates.num_candidates = 10_000
+    c.candidates.lgb_preset = "fast"  # 'reference' (x11's LightGBM) or 'fast'
     c.candidates.lgb_threads = 1
     c.candidates.nb311_num_archs = 1000  # YAHPO-generated training curves of the NB311 surrogate
     c.candidates.nlp_first_epochs = 3
-    c.candidates.surrogate_noise = True  # one noisy draw per row (x11 style); False: mean curves
-    # LCE (NAS-Bench-x11's Algorithm 2; jaxnas.search.multifidelity.LCEConfig); e_few per
-    # benchmark (x11's reference values).
-    c.e_few = ml_collections.ConfigDict(
-        {"nbnlp_wt2": 10, "nlp11_wt2": 10, "nb311_yahpo": 20, "nb111_4": 12}
-    )
+    # The seed queries its surrogates with_noise=False during search (naslib/search_spaces/
+    # {darts,nasbenchnlp}/graph.py): the mean curves. True: one noisy draw per row.
+    c.candidates.surrogate_noise = False
+    # LCE (NAS-Bench-x11's Algorithm 2): e_few, target epoch, top_n and num_full_init per
+    # benchmark, searcher and extrapolator from multifidelity.reference_config (the seed's
+    # rea/ls/bananas_{lce,svr} optimizers); entries here override them.
     c.lce = ml_collections.ConfigDict()
-    c.lce.top_n = 30.0  # percent
-    c.lce.num_full_init = 10
     # ask() calls per LCE round, extrapolated in one batch (plain runs always ask once per
-    # round); > 1 makes REA / LS propose several candidates before hearing back.
+    # round; the seed asks once); > 1 makes REA / LS propose several candidates before hearing
+    # back.
     c.lce.asks_per_round = 4
-    c.lce.max_history = 256
     c.lce.resume = True
     # Extrapolators (jaxnas.search.multifidelity.make_extrapolator): WPM preset 'reference' |
-    # 'fast' (3 families, 40+40 NUTS, depth 4) | 'smoke', plus WPMConfig overrides; LcSVR
-    # random-search configurations (reference 1,000, 3-fold CV) and refit interval.
+    # 'eval' | 'fast' | 'smoke' (+ WPMConfig overrides); LcSVR random-search configurations
+    # (seed: 1,000, 3-fold CV, a new search after every full training), refit interval and the
+    # history growth between searches.
     c.extrapolator = ml_collections.ConfigDict()
     c.extrapolator.wpm = ml_collections.ConfigDict({"preset": "fast"})
-    c.extrapolator.svr = ml_collections.ConfigDict({"n_iter": 100, "refit_every": 5})
+    c.extrapolator.svr = ml_collections.ConfigDict(
+        {"n_iter": 100, "refit_every": 1, "retune_growth": 2.0}
+    )
     # Hyperband / BOHB: make_searcher(name, c[name]) (jaxnas.search.hyperband).
     c.hyperband = ml_collections.ConfigDict({"eta": 3.0})
     c.bohb = ml_collections.ConfigDict({"eta": 3.0, "num_components": 8})
-    # Searchers: jaxnas.search.registry.make_searcher(name, c.searchers[name]).
+    # Searchers: jaxnas.search.registry.make_searcher(name, c.searchers[name]); the seed's
+    # population 20, sample 10 (run_nb111.sh) and 20 initial architectures (create_configs.py).
     c.searchers = ml_collections.ConfigDict()
     c.searchers.rs = ml_collections.ConfigDict()
-    c.searchers.rea = ml_collections.ConfigDict({"population_size": 20, "sample_size": 5})
-    c.searchers.ls = ml_collections.ConfigDict({"num_init": 10})
+    c.searchers.rea = ml_collections.ConfigDict({"population_size": 20, "sample_size": 10})
+    c.searchers.ls = ml_collections.ConfigDict({"num_init": 20})
     c.searchers.bananas = ml_collections.ConfigDict(
-        {"num_init": 10, "batch_size": 10, "num_epochs": 100}
+        {"num_init": 20, "batch_size": 10, "num_epochs": 100}
     )
     if arg == "smoke":
         c.seeds = 2
         c.benchmarks = ("nbnlp_wt2",)
         c.methods = ("rea",)
+        c.multi_fidelity = ("hyperband", "bohb")
         c.budget_trainings = 8.0
         c.lce.num_full_init = 3
         c.extrapolator.wpm = ml_collections.ConfigDict({"preset": "smoke", "map_steps": 100})
         c.extrapolator.svr.n_iter = 5
-        c.candidates.lgb_preset = "fast"
         c.bohb.num_components = 3
     elif arg not in (None, ""):
         raise ValueError(f"unknown lce_search config variant {arg!r}; use '' or 'smoke'")

@@ -1,24 +1,29 @@
 """Multi-fidelity search: the LCE wrapper (NAS-Bench-x11's Algorithm 2), Hyperband and BOHB.
 
-A :class:`MultiFidelitySearcher` decides which candidate is trained to which epoch. Like
-:class:`~jaxnas.search.base.Searcher` it is three functions over an explicit state, here on the
-host and for all runs in lockstep (``init(keys, cp)``, ``ask(state, cp, active) -> (Events,
-state)``, ``tell(state, cp, events, values)``); :func:`run` drives any of them with one
-signature and returns the one :class:`~jaxnas.search.base.Trajectory` type (over training
-events, with their ``fidelity``)::
+A :class:`MultiFidelitySearcher` is a :class:`~jaxnas.search.base.Searcher` that also decides
+which candidate is trained to which epoch: the same three functions over an explicit state,
+here on the host and for all runs in lockstep (``init(keys, cp, budget)``, ``ask(state, cp,
+keys, step) -> (Events, state)``, ``tell(state, cp, events, values)``); :func:`run` drives any
+of them -- and any plain searcher, as its full-fidelity version -- with one signature and
+returns the one :class:`~jaxnas.search.base.Trajectory` type (over training events, with their
+``fidelity``)::
 
-    searcher = mf.lce(evolution.regularized_evolution(), mf.wpm_extrapolator(), mf.LCEConfig(20))
-    traj = mf.run(searcher, cp, base.seed_keys(range(10)), budget)     # Trajectory [10, Q]
+    rea = evolution.regularized_evolution()
+    searcher = mf.lce(rea, mf.wpm_extrapolator(), mf.reference_config("nb111", "rea", "wpm"))
+    traj = mf.run(searcher, cp, base.seed_keys(range(10)), budget)  # Trajectory [10, Q]
+    traj = mf.run(rea, cp, base.seed_keys(range(10)), budget)       # the plain searcher
     traj = mf.run(hyperband.bohb(), cp, base.seed_keys(range(10)), budget)
     base.at_budgets(traj, [budget]); mf.to_rows(traj, cp, ...)      # results.run_rows schema
 
-:func:`lce` wraps a single-fidelity searcher the way optax's wrappers wrap a transformation:
-each candidate it proposes is trained for ``e_few`` epochs, its partial curve is extrapolated
-to ``target_epoch`` (WPM, LcSVR, last value or an oracle; :class:`Extrapolator`), and only
-candidates whose prediction beats the top ``top_n`` percent of the fully trained history are
-trained to completion. Only fully trained architectures are told to the wrapped algorithm (and
-can become the incumbent); rejected ones are forgotten by it. :func:`full_fidelity` is the same
-searcher with every candidate trained to ``E_max``.
+:func:`lce` wraps a searcher and returns a searcher (``Searcher -> Searcher``), the way optax's
+wrappers wrap a transformation: each candidate it proposes is trained for ``e_few`` epochs, its
+partial curve is extrapolated to ``target_epoch`` (WPM, LcSVR, last value or an oracle;
+:class:`Extrapolator`), and only candidates whose prediction beats the top ``top_n`` percent
+of the fully trained history (:func:`threshold`) are trained to completion. Only fully trained
+architectures are told to the wrapped algorithm (and can become the incumbent); rejected ones
+are forgotten by it. :func:`full_fidelity` is the same searcher with every candidate trained to
+``E_max``. :func:`reference_config` gives the seed's settings per benchmark, searcher and
+extrapolator (:data:`REFERENCE_PROTOCOL`, read from nas-bench-x11's optimizers).
 
 Budget accounting (simulated seconds; ``full = full_time[row]``, the time to ``E_max``): an
 event training from epoch ``start`` (0: from scratch) to ``epoch`` costs

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from jaxnas.predictors import lcsvr
-from jaxnas.search import base, evolution, registry, sampling
+from jaxnas.search import base, evolution, mf_results, registry, sampling
 from jaxnas.search import hyperband as hb
 from jaxnas.search import multifidelity as mf
 
@@ -330,3 +330,19 @@ def test_seed_protocol_settings():
         assert mf.threshold(h, top_n) == seed
     assert mf.threshold(h, 10.0) == 0.1 and mf.threshold(h, 30.0) == 0.8
     np.testing.assert_allclose(mf.threshold(h, 30.0, "percentile"), np.percentile(h, 70))
+
+
+def test_table_beside_the_seed():
+    """Each benchmark's rows show the seed's regret of its own benchmark and the comparison
+    with the plain method (Mann-Whitney over the runs' regrets)."""
+    rows = [{"benchmark": b, "algorithm": a, "runs": 3, "regret_mean": float(np.mean(r)),
+             "regret_sem": 0.1, "regrets": r, "num_full": 5.0, "num_partial": 0.0,
+             "source": "src", "budget_seconds": 1.0}
+            for b in ("nb111_4", "nb311_yahpo", "nlp11_wt2")
+            for a, r in (("REA", [1.0, 1.1, 1.2]), ("REA-SVR", [0.1, 0.2, 0.3]))]  # fmt: skip
+    md = mf_results.markdown(rows)
+    assert "| nb111_4 | REA | 3 | 1.1 +- 0.1 | 5.0 | 0.0 | 0.584 | - |" in md
+    p = stats.mannwhitneyu([0.1, 0.2, 0.3], [1.0, 1.1, 1.2]).pvalue
+    assert f"| nb111_4 | REA-SVR | 3 | 0.2 +- 0.1 | 5.0 | 0.0 | 0.239 | better (p={p:.2g}) |" in md
+    assert "| nb311_yahpo | REA | 3 | 1.1 +- 0.1 | 5.0 | 0.0 | 0.652 |" in md
+    assert "| nlp11_wt2 | REA-SVR | 3 | 0.2 +- 0.1 | 5.0 | 0.0 | - | better" in md

@@ -107,19 +107,20 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     # benchmark, searcher and extrapolator from multifidelity.reference_config (the seed's
     # rea/ls/bananas_{lce,svr} optimizers); entries here override them.
     c.lce = ml_collections.ConfigDict()
-    # ask() calls per LCE round, extrapolated in one batch (plain runs always ask once per
-    # round; the seed asks once); > 1 makes REA / LS propose several candidates before hearing
-    # back.
-    c.lce.asks_per_round = 4
     c.lce.resume = True
+    # ask() calls per LCE round and searcher, extrapolated in one batch (plain runs ask once
+    # per round; the seed asks once): > 1 makes RS / REA / LS propose several candidates before
+    # hearing back; BANANAS proposes batch_size (10) per ask already.
+    c.asks_per_round = ml_collections.ConfigDict({"rs": 4, "rea": 4, "ls": 4, "bananas": 1})
     # Extrapolators (jaxnas.search.multifidelity.make_extrapolator): WPM preset 'reference' |
     # 'eval' | 'fast' | 'smoke' (+ WPMConfig overrides); LcSVR random-search configurations
     # (seed: 1,000, 3-fold CV, a new search after every full training), refit interval and the
     # history growth between searches.
     c.extrapolator = ml_collections.ConfigDict()
-    c.extrapolator.wpm = ml_collections.ConfigDict({"preset": "fast"})
+    # min_batch 128: every round's batch (30 runs x 4 asks) is padded to one shape, compiled once.
+    c.extrapolator.wpm = ml_collections.ConfigDict({"preset": "fast", "min_batch": 128})
     c.extrapolator.svr = ml_collections.ConfigDict(
-        {"n_iter": 100, "refit_every": 1, "retune_growth": 2.0}
+        {"n_iter": 30, "refit_every": 5, "retune_growth": 2.0}
     )
     # Hyperband / BOHB: make_searcher(name, c[name]) (jaxnas.search.hyperband).
     c.hyperband = ml_collections.ConfigDict({"eta": 3.0})

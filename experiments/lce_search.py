@@ -49,7 +49,8 @@ def methods(c, name: str, searchers: dict):
             if ext is None:  # plain: one candidate per round, trained fully
                 yield LABEL[m], m, e, searchers[m]
             else:
-                cfg = mf.reference_config(ref, m, e, asks_per_round=c.asks_per_round[m], **c.lce)
+                lce = {k: v for k, v in c.lce.items() if v is not None}
+                cfg = mf.reference_config(ref, m, e, asks_per_round=c.asks_per_round[m], **lce)
                 yield f"{LABEL[m]}-{e.upper()}", m, e, mf.lce(searchers[m], ext, cfg)
     for m in c.multi_fidelity:  # 'hyperband', 'bohb': registered multi-fidelity searchers
         yield LABEL[m], m, None, registry.make_searcher(m, c[m])

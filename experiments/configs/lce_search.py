@@ -66,6 +66,7 @@ reproduces the smoke run exactly).
 """
 
 import ml_collections
+from ml_collections.config_dict import placeholder
 
 BENCHMARKS = ("nlp11_wt2", "nb311_yahpo", "nb111_4")
 
@@ -108,6 +109,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     # rea/ls/bananas_{lce,svr} optimizers); entries here override them.
     c.lce = ml_collections.ConfigDict()
     c.lce.resume = True
+    c.lce.target_epoch = placeholder(int)  # None: the seed's (as top_n, num_full_init)
+    c.lce.top_n = placeholder(float)
+    c.lce.num_full_init = placeholder(int)
     # ask() calls per LCE round and searcher, extrapolated in one batch (plain runs ask once
     # per round; the seed asks once): > 1 makes RS / REA / LS propose several candidates before
     # hearing back; BANANAS proposes batch_size (10) per ask already.

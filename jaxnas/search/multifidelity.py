@@ -618,12 +618,14 @@ def reference_config(
     """The seed's settings on ``benchmark`` (``'nb111'``, ``'nb311'``, ``'nb201'``,
     ``'nlp11'``): ``e_few`` and, for a searcher ``method`` (``'rs'``, ``'rea'``, ``'ls'``,
     ``'bananas'``) and ``extrapolator`` (``'wpm'``, ``'svr'``) of :data:`REFERENCE_PROTOCOL`,
-    the target epoch (the seed's curve index + 1), ``top_n`` and ``num_full_init`` (20)."""
+    the target epoch (the seed's curve index + 1), ``top_n`` and ``num_full_init`` (20; only
+    that for extrapolators the seed did not run)."""
     ref = {"e_few": REFERENCE_SETTINGS[benchmark]["e_few"]}
     if method is not None and extrapolator is not None:
-        index, frac = REFERENCE_PROTOCOL[benchmark][(method, extrapolator)]
-        ref |= {"target_epoch": index + 1, "top_n": 100.0 * frac,
-                "num_full_init": REFERENCE_NUM_FULL_INIT}  # fmt: skip
+        ref["num_full_init"] = REFERENCE_NUM_FULL_INIT
+        seed = REFERENCE_PROTOCOL.get(benchmark, {}).get((method, extrapolator))
+        if seed is not None:  # other extrapolators (last value, oracle): set them yourself
+            ref |= {"target_epoch": seed[0] + 1, "top_n": 100.0 * seed[1]}
     return LCEConfig(**(ref | overrides))
 
 

@@ -324,6 +324,8 @@ def test_seed_protocol_settings():
         assert (c.target_epoch, c.top_n, c.e_few, c.num_full_init) == (target, top_n, e_few, 20)
         assert c.threshold == "topk"
     assert mf.reference_config("nb111", "rea", "wpm", top_n=10.0).top_n == 10.0
+    lv = mf.reference_config("nb311", "rs", "last_value")  # not run by the seed: e_few, 20 only
+    assert (lv.e_few, lv.num_full_init, lv.target_epoch, lv.top_n) == (20, 20, None, 30.0)
     h = np.array([0.5, 0.9, 0.1, 0.7, 0.3, 0.8, 0.2])
     for top_n in (20.0, 30.0, 50.0, 10.0):
         seed = min(np.sort(h)[-int(len(h) * top_n / 100):])  # int(7 * 0.1) = 0: all of h

@@ -71,6 +71,7 @@ def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
     # Reference switches (module docstring); defaults: the paper's method.
     c.eval_after_epochs = 0
     c.split = "random"
+    c.steps_per_call = 16  # train steps per compiled call (0: one step per call; same numbers)
     c.nb101_padding = "class"
     c.gcn_layer = "kipf"
     c.darts_data = "naslib"

@@ -59,17 +59,10 @@ REA within 200 queries on this subset.
 
 import ml_collections
 
+from jaxnas.analysis import published
+
 # The reference's NB101 logs: final test accuracy (%) at ~1e6 s over all 423k cells.
-PUBLISHED = {
-    "RS": 93.46,
-    "REA": 93.57,
-    "REINFORCE": 93.48,
-    "BOHB": 93.60,
-    "arch2vec-RL": 94.11,
-    "arch2vec-BO": 94.04,
-    "supervised-RL": 93.70,
-    "supervised-BO": 93.72,
-}
+PUBLISHED = published.table("nb101_search")
 
 
 def _method(searcher, label, encoding="none", published="", model_based=False, config=""):

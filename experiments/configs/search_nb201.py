@@ -86,41 +86,12 @@ cannot be reproduced, and the seed's absolute RL level (91.32) is not explained 
 
 import ml_collections
 
+from jaxnas.analysis import published
+
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 
 # The seed's table: (valid mean, valid std, test mean, test std) in %.
-PUBLISHED = {
-    "RE": {
-        "cifar10": (91.08, 0.43, 93.84, 0.43),
-        "cifar100": (73.02, 0.46, 72.86, 0.55),
-        "ImageNet16-120": (45.78, 0.56, 45.63, 0.64),
-    },
-    "RS": {
-        "cifar10": (90.94, 0.38, 93.75, 0.37),
-        "cifar100": (72.17, 0.64, 72.05, 0.77),
-        "ImageNet16-120": (45.47, 0.65, 45.33, 0.79),
-    },
-    "REINFORCE": {
-        "cifar10": (91.03, 0.33, 93.82, 0.31),
-        "cifar100": (72.35, 0.63, 72.13, 0.79),
-        "ImageNet16-120": (45.58, 0.62, 45.30, 0.86),
-    },
-    "BOHB": {
-        "cifar10": (90.82, 0.53, 93.61, 0.52),
-        "cifar100": (72.59, 0.82, 72.37, 0.90),
-        "ImageNet16-120": (45.44, 0.70, 45.26, 0.83),
-    },
-    "arch2vec-RL": {
-        "cifar10": (91.32, 0.42, 94.12, 0.42),
-        "cifar100": (73.13, 0.72, 73.15, 0.78),
-        "ImageNet16-120": (46.22, 0.30, 46.16, 0.38),
-    },
-    "arch2vec-BO": {
-        "cifar10": (91.41, 0.22, 94.18, 0.24),
-        "cifar100": (73.35, 0.32, 73.37, 0.30),
-        "ImageNet16-120": (46.34, 0.18, 46.27, 0.37),
-    },
-}
+PUBLISHED = published.table("nb201_search")
 
 
 def _method(searcher, label, encoding="none", published="", model_based=False, config=""):

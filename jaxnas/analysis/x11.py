@@ -26,6 +26,7 @@ import numpy as np
 from absl import logging
 
 from jaxnas import io
+from jaxnas.analysis import published
 from jaxnas.benchmarks import nb111, nb311
 from jaxnas.data import errors
 from jaxnas.surrogates import compress, datasets, mean_models, metrics, vae
@@ -33,56 +34,7 @@ from jaxnas.surrogates import surrogate as sg
 
 # NAS-Bench-x11 Table 3 as printed in the seed (avg R^2, final R^2, avg KT, final KT, avg KL,
 # final KL); None where the seed prints no number. Different datasets from ours (see docstring).
-SEED_TABLE3 = {
-    "NB111": {
-        "SVD-LGB-GKDE": (0.630, 0.853, 0.611, 0.794, 1.641, 0.516),
-        "SVD-LGB-STD": (0.630, 0.853, 0.611, 0.794, 2.768, 0.383),
-        "SVD-LGB-window": (0.630, 0.853, 0.611, 0.794, 24.402, 3.303),
-        "SVD-XGB-GKDE": (0.329, 0.378, 0.408, 0.429, 2.743, 0.580),
-        "SVD-XGB-STD": (0.329, 0.378, 0.408, 0.429, 4.867, 0.503),
-        "SVD-XGB-window": (0.329, 0.378, 0.408, 0.429, 38.457, 16.172),
-        "SVD-MLP-GKDE": (0.195, 0.065, 0.330, 0.290, 4.599, 0.762),
-        "SVD-MLP-STD": (0.195, 0.065, 0.330, 0.290, 8.417, 0.848),
-        "SVD-MLP-window": (0.195, 0.065, 0.330, 0.290, 82.180, 15.711),
-        "VAE-LGB-GKDE": (0.267, 0.218, 0.462, 0.617, 3.788, 0.829),
-        "VAE-LGB-STD": (0.267, 0.218, 0.462, 0.617, 6.866, 0.972),
-        "VAE-LGB-window": (0.267, 0.218, 0.462, 0.617, 53.866, 19.820),
-        "VAE-XGB-GKDE": (0.311, 0.272, 0.453, 0.559, 3.828, 0.828),
-        "VAE-XGB-STD": (0.311, 0.272, 0.453, 0.559, 6.940, 0.969),
-        "VAE-XGB-window": (0.311, 0.272, 0.453, 0.559, 55.654, 19.614),
-        "VAE-MLP-GKDE": (0.218, 0.007, 0.386, 0.369, 4.583, 0.844),
-        "VAE-MLP-STD": (0.218, 0.007, 0.386, 0.369, 8.386, 1.001),
-        "VAE-MLP-window": (0.218, 0.007, 0.386, 0.369, 83.481, 19.091),
-    },
-    "NB311": {
-        "SVD-LGB-GKDE": (0.779, 0.800, 0.728, 0.788, 0.503, 0.548),
-        "SVD-LGB-STD": (0.779, 0.800, 0.728, 0.788, 0.919, 1.036),
-        "SVD-LGB-window": (0.779, 0.800, 0.728, 0.788, 1.566, 4.083),
-        "SVD-XGB-GKDE": (0.522, 0.546, 0.607, 0.654, 1.783, 3.272),
-        "SVD-XGB-STD": (0.522, 0.546, 0.607, 0.654, 3.271, 5.958),
-        "SVD-XGB-window": (0.522, 0.546, 0.607, 0.654, 5.282, 19.432),
-        "SVD-MLP-GKDE": (0.564, 0.549, 0.573, 0.603, 15.727, 29.057),
-        "SVD-MLP-STD": (0.564, 0.549, 0.573, 0.603, 28.833, 52.515),
-        "SVD-MLP-window": (0.564, 0.549, 0.573, 0.603, 45.071, 167.140),
-        "VAE-LGB-GKDE": (0.431, 0.447, 0.568, 0.616, 5.995, 13.486),
-        "VAE-LGB-STD": (0.431, 0.447, 0.568, 0.616, 11.015, 24.836),
-        "VAE-LGB-window": (0.431, 0.447, 0.568, 0.616, 17.510, 79.773),
-        "VAE-XGB-GKDE": (0.397, 0.427, 0.577, 0.624, 6.520, 16.739),
-        "VAE-XGB-STD": (0.397, 0.427, 0.577, 0.624, 11.978, 30.368),
-        "VAE-XGB-window": (0.397, 0.427, 0.577, 0.624, 18.883, 97.485),
-        "VAE-MLP-GKDE": (0.509, 0.520, 0.584, 0.619, 13.545, 33.851),
-        "VAE-MLP-STD": (0.509, 0.520, 0.584, 0.619, 24.770, 61.455),
-        "VAE-MLP-window": (0.509, 0.520, 0.584, 0.619, 38.593, 196.24),
-    },
-    "NLP11": {  # the seed's KL column for NLP11 is garbled ("21", "2", "12.2"); omitted here
-        "SVD-LGB": (0.878, 0.895, 0.878, 0.844, None, None),
-        "SVD-XGB": (0.877, 0.806, 0.856, 0.820, None, None),
-        "SVD-MLP": (0.893, 0.856, 0.742, 0.692, None, None),
-        "VAE-LGB": (0.862, 0.847, 0.766, 0.770, None, None),
-        "VAE-XGB": (0.875, 0.860, 0.720, 0.687, None, None),
-        "VAE-MLP": (0.867, 0.871, 0.667, 0.685, None, None),
-    },
-}
+SEED_TABLE3 = published.table("x11_table3")
 
 
 def surrogate_config(c, compressor: str, mean_model: str, noise: str, k: int, dataset: str = ""):

@@ -63,29 +63,21 @@ def _nb201(fn: Callable, **fixed) -> Callable:
     return wrapped
 
 
+def _table(space: str, wrap: Callable, cutoff: int) -> dict[str, Callable[..., np.ndarray]]:
+    """The nine named encodings of ``space`` (adjacency / path, one-hot / categorical /
+    continuous, path ones also truncated to ``cutoff`` paths)."""
+    kinds = ("one_hot", "categorical", "continuous")
+    out = {f"adjacency_{k}": wrap(getattr(adjacency, f"{space}_{k}")) for k in kinds}
+    out |= {f"path_{k}": wrap(getattr(path, f"{space}_{k}")) for k in kinds}
+    for k in kinds:
+        name = "path_truncated" if k == "one_hot" else f"path_{k}_truncated"
+        out[name] = wrap(getattr(path, f"{space}_{k}"), cutoff=cutoff)
+    return out
+
+
 ENCODINGS: dict[str, dict[str, Callable[..., np.ndarray]]] = {
-    "nb101": {
-        "adjacency_one_hot": _nb101(adjacency.nb101_one_hot),
-        "adjacency_categorical": _nb101(adjacency.nb101_categorical),
-        "adjacency_continuous": _nb101(adjacency.nb101_continuous),
-        "path_one_hot": _nb101(path.nb101_one_hot),
-        "path_categorical": _nb101(path.nb101_categorical),
-        "path_continuous": _nb101(path.nb101_continuous),
-        "path_truncated": _nb101(path.nb101_one_hot, cutoff=path.NB101_TRUNCATION),
-        "path_categorical_truncated": _nb101(path.nb101_categorical, cutoff=path.NB101_TRUNCATION),
-        "path_continuous_truncated": _nb101(path.nb101_continuous, cutoff=path.NB101_TRUNCATION),
-    },
-    "nb201": {
-        "adjacency_one_hot": _nb201(adjacency.nb201_one_hot),
-        "adjacency_categorical": _nb201(adjacency.nb201_categorical),
-        "adjacency_continuous": _nb201(adjacency.nb201_continuous),
-        "path_one_hot": _nb201(path.nb201_one_hot),
-        "path_categorical": _nb201(path.nb201_categorical),
-        "path_continuous": _nb201(path.nb201_continuous),
-        "path_truncated": _nb201(path.nb201_one_hot, cutoff=path.NB201_TRUNCATION),
-        "path_categorical_truncated": _nb201(path.nb201_categorical, cutoff=path.NB201_TRUNCATION),
-        "path_continuous_truncated": _nb201(path.nb201_continuous, cutoff=path.NB201_TRUNCATION),
-    },
+    "nb101": _table("nb101", _nb101, path.NB101_TRUNCATION),
+    "nb201": _table("nb201", _nb201, path.NB201_TRUNCATION),
 }
 """``ENCODINGS[space_name][encoding_name](cells, **kwargs) -> [..., D]`` for every named
 encoding; ``*_truncated`` use White et al.'s cutoffs (40 for NB101, 30 for NB201)."""

@@ -19,6 +19,15 @@ evaluates it as the seed's table does:
    the 16-d embedding (node-mean of ``mu`` over real vertices, encoder in eval mode) of every
    cell.
 
+Speed and scale (``steps_per_call``, default 16): the loop takes blocks of steps per compiled
+call (:func:`jaxnas.train.make_block_step`, ``lax.scan`` over pre-gathered batches, the state
+donated, metrics kept on device until a log line) -- the same parameters as one step per call
+(``steps_per_call=0``) within float tolerance. With several devices (or processes) the batch is
+split over :mod:`jaxnas.mesh`'s data axis and the parameters replicated: the loss curve is the
+single-device one within float tolerance for the same seed and global batch; only process 0
+writes ``metrics.jsonl``, ``embeddings.npz`` and ``results.json`` (orbax writes the checkpoints
+multi-host).
+
 Reference switches (each a config key; the ``:reference`` config variant turns all on; the
 paper's method is the default), after MSU-MLSys-Lab/arch2vec:
 
@@ -62,6 +71,7 @@ import optax
 
 from jaxnas import embeddings as embeddings_lib
 from jaxnas import io, train
+from jaxnas import mesh as jaxnas_mesh
 from jaxnas.analysis import reconstruction as rec
 from jaxnas.encodings import graphs as graph_lib
 from jaxnas.models import gae, vgae
@@ -99,6 +109,7 @@ CONFIG_KEYS = (
     "num_latent_samples",
     "eval_after_epochs",  # > 0: eval-mode steps after this many epochs (reference: 1)
     "split",  # 'random' (reshuffled batches each epoch) | 'reference' (fixed batch order)
+    "steps_per_call",  # train steps per compiled call (lax.scan block; 0: one step per call)
     "nb101_padding",  # 'class' (a padding decoder class) | 'zeros' (reference)
     "gcn_layer",  # GAE / VGAE: 'kipf' | 'reference'
     "darts_data",  # 'naslib' | 'reference' ('none' included, graph-hash dedup, MACs < 600M)
@@ -598,21 +609,37 @@ def restore(workdir: os.PathLike, step: int | None = None):
     return model, state.params, state.model_state, saved
 
 
-def make_step_fn(model: vgae.GraphAutoencoder, tx, eval_from_step: int = 0):
+def make_step_fn(
+    model: vgae.GraphAutoencoder,
+    tx,
+    eval_from_step: int = 0,
+    steps_per_call: int | None = None,
+    mesh=None,
+):
     """``step_fn(state, batch, rng)`` for :func:`jaxnas.train.fit`: training-mode steps, then,
     from step ``eval_from_step`` on (when > 0), the reference's eval-mode steps
-    (:func:`jaxnas.models.vgae.make_loss_fn` with ``train=False``)."""
-    train_step = train.make_train_step(vgae.make_loss_fn(model), tx)
+    (:func:`jaxnas.models.vgae.make_loss_fn` with ``train=False``).
+
+    ``steps_per_call=None``: one step per call (:func:`jaxnas.train.make_train_step`); else a
+    block step (:func:`jaxnas.train.make_block_step`, data-parallel over ``mesh`` if given)
+    taking ``batches`` with a leading block axis; pass ``boundaries=(eval_from_step,)`` to
+    :func:`jaxnas.train.fit` so that no block straddles the switch.
+    """
+    if steps_per_call is None:
+        make = functools.partial(train.make_train_step, tx=tx)
+    else:
+        make = functools.partial(train.make_block_step, tx=tx, mesh=mesh)
+    train_step = make(vgae.make_loss_fn(model))
     if eval_from_step <= 0:
         return train_step
-    eval_step = train.make_train_step(vgae.make_loss_fn(model, train=False), tx)
+    eval_step = make(vgae.make_loss_fn(model, train=False))
     step = [None]  # host-side step counter (no device sync per step)
 
     def step_fn(state, batch, rng):
         if step[0] is None:
             step[0] = int(state.step)
         fn = train_step if step[0] < eval_from_step else eval_step
-        step[0] += 1
+        step[0] += 1 if steps_per_call is None else len(jax.tree.leaves(batch)[0])
         return fn(state, batch, rng)
 
     return step_fn
@@ -621,7 +648,7 @@ def make_step_fn(model: vgae.GraphAutoencoder, tx, eval_from_step: int = 0):
 def _config_dict(config) -> dict:
     if hasattr(config, "to_dict"):
         return config.to_dict()
-    return {k: getattr(config, k) for k in CONFIG_KEYS}
+    return {k: _get(config, k, None) for k in CONFIG_KEYS}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -671,7 +698,12 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
     tx = make_optimizer(config.learning_rate, config.grad_clip)
     params, model_state = vgae.init(model, k_init, make(train_idx[: config.batch_size]))
     state = train.create(params, tx, model_state)
-    step_fn = make_step_fn(model, tx, int(_get(config, "eval_after_epochs", 0)) * steps_per_epoch)
+    eval_from = int(_get(config, "eval_after_epochs", 0)) * steps_per_epoch
+    steps_per_call = int(_get(config, "steps_per_call", 16)) or None
+    mesh = train.step.data_parallel_mesh(config.batch_size) if steps_per_call else None
+    if mesh is not None and mc.graph_form != "dense":
+        raise ValueError("data-parallel pretraining needs graph_form='dense'")
+    step_fn = make_step_fn(model, tx, eval_from, steps_per_call, mesh)
     if split_kind == "reference":
         batch_indices = fixed_batch_indices(train_idx, config.batch_size)
     else:
@@ -679,6 +711,9 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
 
     def get_batch(step: int) -> vgae.Batch:
         return make(train_idx[batch_indices(step)])
+
+    def get_block(steps: np.ndarray) -> vgae.Batch:  # [K, B, ...] in one gather
+        return make(train_idx[np.stack([batch_indices(s) for s in steps])])
 
     saved_config = {
         "model": mc.to_dict(),
@@ -707,18 +742,25 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
         checkpoint_every=config.checkpoint_every,
         log_every=config.log_every,
         examples_per_step=config.batch_size,
+        steps_per_call=steps_per_call,
+        get_block=get_block if mc.graph_form == "dense" else None,
+        boundaries=(eval_from,) if eval_from > 0 else (),
+        mesh=mesh,
     )
     t_train = time.perf_counter() - t0
     steps_run = int(state.step) - int(start_step)
+    params, model_state = jax.device_get((state.params, state.model_state))  # off the mesh
 
     metrics, emb = evaluate(
-        model, state.params, state.model_state, cells, train_idx, held_idx, k_gen,
+        model, params, model_state, cells, train_idx, held_idx, k_gen,
         config.space, config.num_latent_samples, config.eval_batch_size,
     )  # fmt: skip
     arrays = {"ids": cells.ids, "embeddings": emb}
     if cells.darts_cells is not None:
         arrays["darts_cells"] = cells.darts_cells
-    embeddings_lib.save(out / "embeddings.npz", **arrays)
+    primary = jaxnas_mesh.is_primary()
+    if primary:
+        embeddings_lib.save(out / "embeddings.npz", **arrays)
 
     curve = []
     metrics_path = out / "metrics.jsonl"
@@ -736,7 +778,7 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
         "loss_curve": curve or history,
         "config": _config_dict(config),
         "model": mc.to_dict(),
-        "num_params": int(sum(x.size for x in jax.tree.leaves(state.params))),
+        "num_params": int(sum(x.size for x in jax.tree.leaves(params))),
         "data": {
             **cells.info,
             "train_cells": int(len(train_idx)),
@@ -757,9 +799,12 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
             "total_this_invocation": time.perf_counter() - t_start,
         },
         "backend": jax.default_backend(),
-    }
+        "devices": {"count": jax.device_count(), "processes": jax.process_count(),
+                    "steps_per_call": steps_per_call or 1},
+    }  # fmt: skip
     del results["eval_wall_time_s"]
-    write_json_atomic(out / "results.json", results)
+    if primary:
+        write_json_atomic(out / "results.json", results)
     log.info("held out %s", json.dumps(results["held_out"]))
     log.info("generation %s", json.dumps(results["generation"]))
     log.info("generation_reference %s", json.dumps(results["generation_reference"]))

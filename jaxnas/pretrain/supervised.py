@@ -19,6 +19,9 @@ This module follows that baseline as closely as the data allows:
 * labels: the validation accuracy of the labelled cells of a tabular benchmark (NB101-20k: the
   20,001 labelled NB101 cells; NB201: all 15,625 cells of one dataset), a 90/10 split; the
   held-out RMSE / Pearson r are reported;
+* speed and scale: blocks of ``steps_per_call`` steps per compiled call, data-parallel over
+  every device (:func:`jaxnas.train.make_block_step`, as :mod:`jaxnas.pretrain.arch2vec`; only
+  process 0 writes results and embeddings);
 * export: the embedding of *every* cell of the space (all 423,624 NB101 cells, keyed by official
   hash, or all 15,625 NB201 cells keyed by API index), in arch2vec's ``embeddings.npz`` format
   (``ids [C]``, ``embeddings float32 [C, 16]``), so every consumer of arch2vec embeddings reads it.
@@ -56,6 +59,7 @@ import numpy as np
 
 from jaxnas import embeddings as embeddings_lib
 from jaxnas import io, train
+from jaxnas import mesh as jaxnas_mesh
 from jaxnas.benchmarks import tabular
 from jaxnas.models import gin as gin_lib
 from jaxnas.models import vgae
@@ -86,6 +90,7 @@ CONFIG_KEYS = (
     "checkpoint_every",
     "eval_batch_size",
     "export",  # 'space': every cell of the space; 'labelled': the labelled cells only
+    "steps_per_call",  # train steps per compiled call (lax.scan block; 0: one step per call)
 )
 
 
@@ -309,7 +314,7 @@ def _config_dict(config) -> dict:
     return (
         config.to_dict()
         if hasattr(config, "to_dict")
-        else {k: getattr(config, k) for k in CONFIG_KEYS}
+        else {k: getattr(config, k, None) for k in CONFIG_KEYS}
     )
 
 
@@ -346,13 +351,22 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
     b0 = train_idx[: config.batch_size]
     params, model_state = init(model, k_init, lab.adjacency[b0], lab.ops[b0])
     state = train.create(params, tx, model_state)
-    step_fn = train.make_train_step(make_loss_fn(model), tx)
+    steps_per_call = int(getattr(config, "steps_per_call", 16)) or None
+    mesh = train.step.data_parallel_mesh(config.batch_size) if steps_per_call else None
+    if steps_per_call is None:
+        step_fn = train.make_train_step(make_loss_fn(model), tx)
+    else:
+        step_fn = train.make_block_step(make_loss_fn(model), tx, mesh)
     steps_per_epoch = len(train_idx) // config.batch_size
     num_steps = int(config.num_steps or config.epochs * steps_per_epoch)
     batch_indices = arch2vec.cached_batch_indices(k_batches, len(train_idx), config.batch_size)
 
     def get_batch(step: int) -> Batch:
         i = train_idx[batch_indices(step)]
+        return Batch(lab.adjacency[i], lab.ops[i], ys[i])
+
+    def get_block(steps: np.ndarray) -> Batch:  # [K, B, ...] in one gather
+        i = train_idx[np.stack([batch_indices(s) for s in steps])]
         return Batch(lab.adjacency[i], lab.ops[i], ys[i])
 
     model_cfg = {
@@ -371,9 +385,12 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
         state, step_fn, get_batch, num_steps, k_train, workdir=workdir,
         config={"model": model_cfg, "benchmark": bench.name, "pretrain": _config_dict(config)},
         checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-        examples_per_step=config.batch_size,
+        examples_per_step=config.batch_size, steps_per_call=steps_per_call, get_block=get_block,
+        mesh=mesh,
     )  # fmt: skip
     t_train = time.perf_counter() - t0
+    step_done = int(state.step)
+    state = jax.device_get(state)  # off the mesh: evaluation and export on the host's device
 
     t0 = time.perf_counter()
     apply = make_apply(model)
@@ -393,7 +410,8 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
     _, emb = embed_cells(
         model, state.params, state.model_state, adj, ops, config.eval_batch_size, apply
     )
-    embeddings_lib.save(out / "embeddings.npz", ids, emb)
+    if jaxnas_mesh.is_primary():
+        embeddings_lib.save(out / "embeddings.npz", ids, emb)
     t_embed = time.perf_counter() - t0
 
     results = {
@@ -402,9 +420,9 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
         "space": bench.space,
         "metric": config.metric,
         "source": lab.source,
-        "step": int(state.step),
+        "step": step_done,
         "num_steps": num_steps,
-        "completed": int(state.step) >= num_steps,
+        "completed": step_done >= num_steps,
         "held_out": held,
         "train": train_m,
         "loss_curve": history,
@@ -423,8 +441,11 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
             "total_this_invocation": time.perf_counter() - t_start,
         },
         "backend": jax.default_backend(),
-    }
-    io.write_json(out / "results.json", results, indent=1)
+        "devices": {"count": jax.device_count(), "processes": jax.process_count(),
+                    "steps_per_call": steps_per_call or 1},
+    }  # fmt: skip
+    if jaxnas_mesh.is_primary():
+        io.write_json(out / "results.json", results, indent=1)
     log.info("held out %s", json.dumps(held))
     return results
 

@@ -3,7 +3,7 @@
 from jaxnas.train import checkpoint, loop, state, step
 from jaxnas.train.loop import batch_indices, epoch_permutation, fit
 from jaxnas.train.state import TrainState, create
-from jaxnas.train.step import make_eval_step, make_train_step
+from jaxnas.train.step import make_block_step, make_eval_step, make_train_step
 
 __all__ = [
     "TrainState",
@@ -13,6 +13,7 @@ __all__ = [
     "epoch_permutation",
     "fit",
     "loop",
+    "make_block_step",
     "make_eval_step",
     "make_train_step",
     "state",

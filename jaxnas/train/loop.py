@@ -1,4 +1,5 @@
-"""A generic training loop: deterministic batches, periodic logs, checkpoints and resume."""
+"""A generic training loop: deterministic batches, periodic logs, checkpoints and resume; one
+step per call, or blocks of steps per compiled call (optionally data-parallel over a mesh)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import numpy as np
+from jax.sharding import Mesh
 
+from jaxnas import mesh as mesh_lib
 from jaxnas.train import checkpoint
+from jaxnas.train import step as step_lib
 from jaxnas.train.state import TrainState
 
 log = logging.getLogger("jaxnas.train")
@@ -61,12 +65,17 @@ def fit(
     eval_fn: Callable[[TrainState], dict] | None = None,
     eval_every: int = 0,
     examples_per_step: int = 1,
+    steps_per_call: int | None = None,
+    get_block: Callable[[np.ndarray], Any] | None = None,
+    boundaries: Sequence[int] = (),
+    mesh: Mesh | None = None,
 ) -> tuple[TrainState, list[dict]]:
     """Runs ``train_step`` until ``state.step == num_steps``.
 
     Args:
       state: the initial state (replaced by the latest checkpoint in ``workdir`` if any).
-      train_step: from :func:`jaxnas.train.step.make_train_step`.
+      train_step: from :func:`jaxnas.train.step.make_train_step` (``steps_per_call=None``), or a
+        block step from :func:`jaxnas.train.step.make_block_step` (``steps_per_call=K``).
       get_batch: ``step -> batch``; must be a pure function of the step so resuming is exact
         (see :func:`batch_indices`).
       num_steps: total number of steps.
@@ -79,13 +88,38 @@ def fit(
       eval_fn: optional ``state -> metrics`` run every ``eval_every`` steps and at the end.
       eval_every: 0 for the end only.
       examples_per_step: for the throughput in the logs.
+      steps_per_call: ``None``: ``train_step(state, batch, rng)`` takes one step. ``K >= 1``:
+        ``train_step(state, batches, rng)`` takes one step per leading entry of ``batches`` (at
+        most ``K``; a block ends early at every log, checkpoint, eval and ``boundaries`` step, so
+        logs, checkpoints and resume are those of the step-by-step loop).
+      get_block: ``steps int [k] -> batches`` with a leading axis ``k`` (default: the
+        ``get_batch`` of each step, stacked).
+      boundaries: steps a block must end at (e.g. where the caller switches ``train_step``'s
+        regime).
+      mesh: with a block step built for this mesh: the state is replicated over it and each
+        block's batch axis split over :data:`jaxnas.mesh.DATA` before the call. Only the primary
+        process (:func:`jaxnas.mesh.is_primary`) writes ``metrics.jsonl``; every process takes
+        part in the (orbax multi-host) checkpoints.
 
     Returns:
       ``(state, history)``; history rows are the logged means (and eval metrics).
     """
     mgr = checkpoint.manager(workdir) if workdir is not None else None
     history: list[dict] = []
-    metrics_path = os.path.join(os.fspath(workdir), "metrics.jsonl") if workdir else None
+    metrics_path = (
+        os.path.join(os.fspath(workdir), "metrics.jsonl")
+        if workdir and mesh_lib.is_primary()
+        else None
+    )
+    if mesh is not None:
+        state = step_lib.put_replicated(state, mesh)
+        rng = step_lib.put_replicated(jax.random.key_data(rng), mesh)
+    if steps_per_call is not None and get_block is None:
+
+        def get_block(steps):
+            batches = [get_batch(int(s)) for s in steps]
+            return jax.tree.map(lambda *xs: np.stack(xs), *batches)
+
     try:
         if mgr is not None:
             restored, _ = checkpoint.restore(mgr, state)
@@ -95,15 +129,26 @@ def fit(
         start = int(state.step)
         acc: dict[str, list] = {}
         t0, s0 = time.perf_counter(), start
-        for step in range(start, num_steps):
-            state, m = train_step(state, get_batch(step), rng)
+        ends = [log_every, checkpoint_every] + ([eval_every] if eval_every else [])
+        step = start
+        while step < num_steps:
+            if steps_per_call is None:
+                state, m = train_step(state, get_batch(step), rng)
+                done = step + 1
+            else:
+                done = _block_end(step, num_steps, steps_per_call, ends, boundaries)
+                block = step_lib.put_block(get_block(np.arange(step, done)), mesh)
+                state, m = train_step(state, block, rng)
+            step = done
             for k, v in m.items():
                 acc.setdefault(k, []).append(v)
-            done = step + 1
             row = None
             if done % log_every == 0 or done == num_steps:
                 dt = max(time.perf_counter() - t0, 1e-9)
-                row = {k: float(np.mean(jax.device_get(v))) for k, v in acc.items()}
+                row = {
+                    k: float(np.mean(np.concatenate([np.atleast_1d(x) for x in jax.device_get(v)])))
+                    for k, v in acc.items()
+                }
                 row.update(
                     step=done,
                     steps_per_s=(done - s0) / dt,
@@ -132,3 +177,18 @@ def fit(
         if mgr is not None:
             mgr.close()
     return state, history
+
+
+def _block_end(
+    step: int, num_steps: int, size: int, every: Sequence[int], boundaries: Sequence[int]
+) -> int:
+    """The step a block starting at ``step`` ends at: at most ``size`` steps, never past
+    ``num_steps``, the next multiple of any of ``every``, or any of ``boundaries``."""
+    end = min(num_steps, step + max(int(size), 1))
+    for e in every:
+        if e > 0:
+            end = min(end, (step // e + 1) * e)
+    for b in boundaries:
+        if step < b < end:
+            end = int(b)
+    return end

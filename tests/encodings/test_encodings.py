@@ -364,31 +364,16 @@ def test_nb201_known_answer():
 
 def test_registry(cells, nb201_cells):
     a, o = cells
-    dims = {
-        "adjacency_one_hot": 36,
-        "adjacency_categorical": 14,
-        "adjacency_continuous": 27,
-        "path_one_hot": 364,
-        "path_categorical": 8,
-        "path_continuous": 364,
-        "path_truncated": 40,
-        "path_categorical_truncated": 8,
-        "path_continuous_truncated": 40,
-    }
+    names = (
+        "adjacency_one_hot adjacency_categorical adjacency_continuous path_one_hot "
+        "path_categorical path_continuous path_truncated path_categorical_truncated "
+        "path_continuous_truncated"
+    ).split()
+    dims = dict(zip(names, (36, 14, 27, 364, 8, 364, 40, 8, 40), strict=True))
     assert set(enc.encoding_names("nb101")) == set(dims)
     for name, d in dims.items():
         assert enc.encode("nb101", name, (a, o)).shape == (len(o), d), name
-    dims201 = {
-        "adjacency_one_hot": 30,
-        "adjacency_categorical": 6,
-        "adjacency_continuous": 6,
-        "path_one_hot": 155,
-        "path_categorical": 4,
-        "path_continuous": 155,
-        "path_truncated": 30,
-        "path_categorical_truncated": 4,
-        "path_continuous_truncated": 30,
-    }
+    dims201 = dict(zip(names, (30, 6, 6, 155, 4, 155, 30, 4, 30), strict=True))
     assert set(enc.encoding_names("nb201")) == set(dims201)
     for name, d in dims201.items():
         assert enc.encode("nb201", name, nb201_cells[:10]).shape == (10, d), name

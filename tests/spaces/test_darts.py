@@ -22,15 +22,9 @@ ARCHS = "darts/naslib_archs_nasbench301.json"
 ZC = "darts/naslib_zc_nasbench301.json"
 
 # NASLib's convert_compact_to_genotype (naslib/search_spaces/nasbench301/conversions.py).
-NASLIB_OP_LIST = [
-    "max_pool_3x3",
-    "avg_pool_3x3",
-    "skip_connect",
-    "sep_conv_3x3",
-    "sep_conv_5x5",
-    "dil_conv_3x3",
-    "dil_conv_5x5",
-]
+NASLIB_OP_LIST = (
+    "max_pool_3x3 avg_pool_3x3 skip_connect sep_conv_3x3 sep_conv_5x5 dil_conv_3x3 dil_conv_5x5"
+).split()
 
 # DARTS-V2 from DARTS's cnn/genotypes.py (as DARTS prints it, with list concats).
 DARTS_V2 = (

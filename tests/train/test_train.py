@@ -94,3 +94,45 @@ def test_batch_indices_cover_epoch():
     assert not np.array_equal(
         train.batch_indices(key, 50, 10, 0), train.batch_indices(key, 50, 10, 5)
     )
+
+
+def _assert_same_params(a, b, rtol=1e-5, atol=1e-6):
+    for x, y in zip(jax.tree.leaves(a.params), jax.tree.leaves(b.params), strict=True):
+        np.testing.assert_allclose(x, y, rtol=rtol, atol=atol)
+
+
+def test_block_steps_equal_step_by_step(tmp_path):
+    # 23 steps in blocks of 4 that must end at logs (every 5), checkpoints (every 7) and step 9:
+    # the same parameters, batch-norm statistics and logged means as one step per call.
+    state, loss_fn, tx, get_batch = _setup()
+    step = train.make_train_step(loss_fn, tx)
+    ref, ref_hist = train.fit(state, step, get_batch, 23, jax.random.key(5), log_every=5)
+    block = train.make_block_step(loss_fn, tx)
+    kw = dict(log_every=5, steps_per_call=4, boundaries=(9,))
+    state, loss_fn, tx, get_batch = _setup()
+    blk, hist = train.fit(state, block, get_batch, 23, jax.random.key(5), **kw)
+    assert int(blk.step) == 23
+    _assert_same_params(ref, blk)
+    stats = zip(jax.tree.leaves(ref.model_state), jax.tree.leaves(blk.model_state), strict=True)
+    for x, y in stats:
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+    assert [r["step"] for r in hist] == [r["step"] for r in ref_hist] == [5, 10, 15, 20, 23]
+    for r, h in zip(ref_hist, hist, strict=True):
+        np.testing.assert_allclose(h["loss"], r["loss"], rtol=1e-5)
+    # Interrupted at 12 (checkpoint at 7), resumed in blocks: the uninterrupted parameters.
+    state, loss_fn, tx, get_batch = _setup()
+    train.fit(state, block, get_batch, 12, jax.random.key(5), workdir=tmp_path,
+              checkpoint_every=7, **kw)  # fmt: skip
+    state, loss_fn, tx, get_batch = _setup()
+    resumed, _ = train.fit(state, block, get_batch, 23, jax.random.key(5), workdir=tmp_path,
+                           checkpoint_every=7, **kw)  # fmt: skip
+    _assert_same_params(ref, resumed)
+
+
+def test_block_end_respects_every_boundary():
+    from jaxnas.train.loop import _block_end
+
+    assert _block_end(0, 100, 16, [10, 1000], ()) == 10
+    assert _block_end(10, 100, 16, [100, 1000], (12,)) == 12
+    assert _block_end(96, 99, 16, [100], ()) == 99
+    assert _block_end(3, 100, 1, [100], ()) == 4

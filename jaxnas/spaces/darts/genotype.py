@@ -12,41 +12,29 @@ import jax
 import numpy as np
 
 from jaxnas.spaces import base
-from jaxnas.spaces.darts import formats
-from jaxnas.spaces.darts.core import (
-    _FIELDS,
-    CELLS,
-    CONCAT,
-    NUM_EDGES,
-    NUM_NODES,
-    OPS,
-    SAMPLED_OP_IDS,
-    Cell,
-    Edge,
-    Genotype,
-    InvalidCellError,
-)
+from jaxnas.spaces.darts import core, formats
+from jaxnas.spaces.darts.core import Genotype, InvalidCellError
 
 
 def make_genotype(normal: Sequence, reduce: Sequence) -> Genotype:
     """A validated :class:`Genotype` from two cells of 8 ``(op, input)`` pairs each."""
-    return validate(Genotype(normal, CONCAT, reduce, CONCAT))
+    return validate(Genotype(normal, core.CONCAT, reduce, core.CONCAT))
 
 
 # ----------------------------------------------------------------------------------------------
 # Validity.
 
 
-def _as_edge(item, where: str) -> Edge:
+def _as_edge(item, where: str) -> core.Edge:
     if not isinstance(item, (tuple, list, np.ndarray)) or len(item) != 2:
         raise InvalidCellError(f"darts: {where} is {item!r}, not an (op, input) pair")
     op, inp = item[0], item[1]
     if isinstance(op, (int, np.integer)) and not isinstance(op, bool):
-        if not 0 <= int(op) < len(OPS):
+        if not 0 <= int(op) < len(core.OPS):
             raise InvalidCellError(
-                f"darts: {where} has unknown op id {int(op)}; ids are 0..{len(OPS) - 1}"
+                f"darts: {where} has unknown op id {int(op)}; ids are 0..{len(core.OPS) - 1}"
             )
-        op = OPS[int(op)]
+        op = core.OPS[int(op)]
     if not isinstance(op, str):
         raise InvalidCellError(f"darts: {where} has op {op!r}, not an op name or id")
     if isinstance(inp, bool) or not isinstance(inp, (int, np.integer)):
@@ -54,24 +42,24 @@ def _as_edge(item, where: str) -> Edge:
     return (str(op), int(inp))
 
 
-def _read_cell(cell, name: str) -> Cell:
+def _read_cell(cell, name: str) -> core.Cell:
     if isinstance(cell, (str, bytes)) or not isinstance(cell, (Sequence, np.ndarray)):
         raise InvalidCellError(
             f"darts: the {name} cell is {type(cell).__name__}, not a sequence of edges"
         )
-    if len(cell) != NUM_EDGES:
+    if len(cell) != core.NUM_EDGES:
         raise InvalidCellError(
-            f"darts: the {name} cell has {len(cell)} edges, expected {NUM_EDGES} "
-            f"(2 per intermediate node x {NUM_NODES} nodes)"
+            f"darts: the {name} cell has {len(cell)} edges, expected {core.NUM_EDGES} "
+            f"(2 per intermediate node x {core.NUM_NODES} nodes)"
         )
     return tuple(_as_edge(item, f"{name} edge {e}") for e, item in enumerate(cell))
 
 
-def _cell_problem(edges: Cell, name: str, allow_none: bool) -> str | None:
+def _cell_problem(edges: core.Cell, name: str, allow_none: bool) -> str | None:
     for e, (op, inp) in enumerate(edges):
         node = e // 2
-        if op not in OPS:
-            return f"darts: unknown op {op!r} on {name} edge {e}; known ops are {OPS}"
+        if op not in core.OPS:
+            return f"darts: unknown op {op!r} on {name} edge {e}; known ops are {core.OPS}"
         if op == "none" and not allow_none:
             return f"darts: {name} edge {e} has op 'none', which NAS-Bench-301 cells do not use"
         if not 0 <= inp < node + 2:
@@ -80,7 +68,7 @@ def _cell_problem(edges: Cell, name: str, allow_none: bool) -> str | None:
                 f"only take inputs 0..{node + 1} (0 = c_{{k-2}}, 1 = c_{{k-1}}, 2.. = earlier "
                 "intermediate nodes)"
             )
-    for node in range(NUM_NODES):
+    for node in range(core.NUM_NODES):
         if edges[2 * node][1] == edges[2 * node + 1][1]:
             return (
                 f"darts: {name} node {node} takes input {edges[2 * node][1]} twice; "
@@ -91,7 +79,7 @@ def _cell_problem(edges: Cell, name: str, allow_none: bool) -> str | None:
 
 def _concat_problem(concat, name: str) -> str | None:
     try:
-        ok = [int(c) for c in concat] == list(CONCAT)
+        ok = [int(c) for c in concat] == list(core.CONCAT)
     except (TypeError, ValueError):
         ok = False
     if not ok:
@@ -110,7 +98,7 @@ def _as_genotype(genotype) -> Genotype:
     if isinstance(genotype, np.ndarray) or hasattr(genotype, "__array__"):
         return _from_array_unchecked(np.asarray(genotype))
     try:
-        values = [getattr(genotype, f) for f in _FIELDS]
+        values = [getattr(genotype, f) for f in core._FIELDS]
     except AttributeError:
         raise InvalidCellError(
             f"darts: {type(genotype).__name__} is not a genotype: expected a Genotype (or a "
@@ -125,7 +113,7 @@ def _checked(genotype, allow_none: bool) -> Genotype | str:
     try:
         g = _as_genotype(genotype)
         cells = []
-        for name in CELLS:
+        for name in core.CELLS:
             edges = _read_cell(getattr(g, name), name)
             msg = _cell_problem(edges, name, allow_none)
             if msg is None:
@@ -135,7 +123,7 @@ def _checked(genotype, allow_none: bool) -> Genotype | str:
             cells.append(edges)
     except InvalidCellError as e:
         return str(e)
-    return Genotype(cells[0], CONCAT, cells[1], CONCAT)
+    return Genotype(cells[0], core.CONCAT, cells[1], core.CONCAT)
 
 
 def check(genotype, allow_none: bool = False) -> str | None:
@@ -177,32 +165,32 @@ def validate(genotype, allow_none: bool = False) -> Genotype:
 def to_array(genotype) -> np.ndarray:
     """The ``int32 [2, 8, 2]`` form: ``[cell (normal, reduce), edge, (op id, input)]``."""
     g = validate(genotype, allow_none=True)
-    out = np.empty((2, NUM_EDGES, 2), np.int32)
-    for c, name in enumerate(CELLS):
+    out = np.empty((2, core.NUM_EDGES, 2), np.int32)
+    for c, name in enumerate(core.CELLS):
         for e, (op, inp) in enumerate(getattr(g, name)):
-            out[c, e] = (OPS.index(op), inp)
+            out[c, e] = (core.OPS.index(op), inp)
     return out
 
 
 def _from_array_unchecked(array: np.ndarray) -> Genotype:
-    if array.shape != (2, NUM_EDGES, 2):
+    if array.shape != (2, core.NUM_EDGES, 2):
         raise InvalidCellError(
-            f"darts: a genotype array has shape (2, {NUM_EDGES}, 2), got {array.shape}"
+            f"darts: a genotype array has shape (2, {core.NUM_EDGES}, 2), got {array.shape}"
         )
     if array.dtype.kind not in "iu":
         raise InvalidCellError(f"darts: a genotype array has integer dtype, got {array.dtype}")
     cells = []
-    for c, name in enumerate(CELLS):
+    for c, name in enumerate(core.CELLS):
         edges = []
-        for e in range(NUM_EDGES):
+        for e in range(core.NUM_EDGES):
             op, inp = int(array[c, e, 0]), int(array[c, e, 1])
-            if not 0 <= op < len(OPS):
+            if not 0 <= op < len(core.OPS):
                 raise InvalidCellError(
-                    f"darts: unknown op id {op} on {name} edge {e}; ids are 0..{len(OPS) - 1}"
+                    f"darts: unknown op id {op} on {name} edge {e}; ids are 0..{len(core.OPS) - 1}"
                 )
-            edges.append((OPS[op], inp))
+            edges.append((core.OPS[op], inp))
         cells.append(tuple(edges))
-    return Genotype(cells[0], CONCAT, cells[1], CONCAT)
+    return Genotype(cells[0], core.CONCAT, cells[1], core.CONCAT)
 
 
 def from_array(array, allow_none: bool = False) -> Genotype:
@@ -273,15 +261,16 @@ def sample(key: jax.Array) -> Genotype:
     uniformly from ``0..i+1`` (in random order). ``'none'`` is never drawn.
     """
     rng = base.host_rng(key)
-    real = np.asarray(SAMPLED_OP_IDS)
-    cells: tuple[list[Edge], list[Edge]] = ([], [])
-    for i in range(NUM_NODES):
+    real = np.asarray(core.SAMPLED_OP_IDS)
+    cells: tuple[list[core.Edge], list[core.Edge]] = ([], [])
+    for i in range(core.NUM_NODES):
         ops = rng.choice(real, 4)
         ins_normal = rng.choice(i + 2, 2, replace=False)
         ins_reduce = rng.choice(i + 2, 2, replace=False)
-        cells[0].extend((OPS[int(o)], int(n)) for o, n in zip(ops[:2], ins_normal, strict=True))
-        cells[1].extend((OPS[int(o)], int(n)) for o, n in zip(ops[2:], ins_reduce, strict=True))
-    return Genotype(tuple(cells[0]), CONCAT, tuple(cells[1]), CONCAT)
+        ops_n, ops_r = ops[:2], ops[2:]
+        cells[0].extend((core.OPS[int(o)], int(n)) for o, n in zip(ops_n, ins_normal, strict=True))
+        cells[1].extend((core.OPS[int(o)], int(n)) for o, n in zip(ops_r, ins_reduce, strict=True))
+    return Genotype(tuple(cells[0]), core.CONCAT, tuple(cells[1]), core.CONCAT)
 
 
 def mutate(key: jax.Array, genotype, mutation_rate: int = 1) -> Genotype:
@@ -300,9 +289,10 @@ def mutate(key: jax.Array, genotype, mutation_rate: int = 1) -> Genotype:
     while True:
         child = parent.copy()
         for _ in range(int(mutation_rate)):
-            c, e, field = int(rng.integers(2)), int(rng.integers(NUM_EDGES)), int(rng.integers(2))
+            c, e = int(rng.integers(2)), int(rng.integers(core.NUM_EDGES))
+            field = int(rng.integers(2))
             if field == 0:
-                child[c, e, 0] = rng.choice(np.asarray(SAMPLED_OP_IDS))
+                child[c, e, 0] = rng.choice(np.asarray(core.SAMPLED_OP_IDS))
             else:
                 choice = int(rng.integers(e // 2 + 2))
                 if child[c, e ^ 1, 1] != choice:
@@ -321,8 +311,8 @@ def neighbours(genotype) -> tuple[Genotype, ...]:
     parent = to_array(validate(genotype))
     out = []
     for c in range(2):
-        for e in range(NUM_EDGES):
-            for op in SAMPLED_OP_IDS:
+        for e in range(core.NUM_EDGES):
+            for op in core.SAMPLED_OP_IDS:
                 if op != parent[c, e, 0]:
                     child = parent.copy()
                     child[c, e, 0] = op

@@ -10,14 +10,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from jaxnas.analysis import published
+
 # NAS-Bench-x11 (REFERENCE.md): final validation regret in %, ~30 runs, on NB111 / NB311.
-REFERENCE = {
-    "NB111": {
-        "RS": 0.822, "REA": 0.584, "LS": 0.616, "BANANAS": 0.336, "REA-WPM": 0.513,
-        "BANANAS-WPM": 0.296, "REA-SVR": 0.239, "LS-SVR": 0.333, "BANANAS-SVR": 0.151,
-    },
-    "NB311": {"RS": 1.494, "REA": 0.652, "BANANAS": 0.696, "BANANAS-SVR": 0.434},
-}  # fmt: skip
+REFERENCE = published.table("x11_lce")
 
 # The seed's benchmark printed beside each candidate set (REFERENCE.md has no NLP11 numbers).
 SEED_BENCHMARK = {"nb111_4": "NB111", "nb311_yahpo": "NB311"}

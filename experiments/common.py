@@ -16,6 +16,16 @@ only once per process, and several binaries are imported by the tests in one pro
     if __name__ == "__main__":
         common.run(main)
 
+Multi-host: every binary takes ``--coordinator_address`` / ``--num_processes`` /
+``--process_id`` (or ``--distributed_auto`` on Cloud TPU pod slices, SLURM or Open MPI, where
+JAX detects all three); :func:`run` calls :func:`jaxnas.mesh.initialize` with them before
+``main``, so before anything touches devices. Every process then runs the same program on the
+same data; only process 0 writes files (:func:`jaxnas.io.set_writer` is False elsewhere; orbax
+checkpoints are written by the primary host, every process takes part in the save)::
+
+    python -m experiments.nb201_search ... --coordinator_address=10.0.0.1:1234 \
+        --num_processes=2 --process_id=0      # and --process_id=1 on the second host
+
 Thread settings (``OPENBLAS_NUM_THREADS``) are made in ``experiments/__init__.py``, which Python
 runs before any ``experiments.<name>`` module body and so before jax is imported.
 """
@@ -34,6 +44,8 @@ from absl import logging as absl_logging
 
 import experiments
 import jaxnas
+from jaxnas import io as jio
+from jaxnas import mesh
 from jaxnas.data import resolve_data_dir
 
 THREAD_ENV = experiments.THREAD_ENV
@@ -51,6 +63,22 @@ _DOWNLOAD = flags.DEFINE_bool(
 )
 _THIRD_PARTY_LOGS = flags.DEFINE_bool(
     "third_party_logs", False, "Show INFO logging of other libraries (orbax, jax, etils, ...)."
+)
+
+_COORDINATOR = flags.DEFINE_string(
+    "coordinator_address",
+    None,
+    "Multi-host: host:port of process 0's jax.distributed coordinator (every process passes it).",
+)
+_NUM_PROCESSES = flags.DEFINE_integer(
+    "num_processes", None, "Multi-host: number of processes of the run."
+)
+_PROCESS_ID = flags.DEFINE_integer("process_id", None, "Multi-host: this process's index.")
+_DISTRIBUTED_AUTO = flags.DEFINE_bool(
+    "distributed_auto",
+    False,
+    "Multi-host: jax.distributed.initialize() with everything auto-detected (Cloud TPU pod "
+    "slices, SLURM, Open MPI); leave the three flags above unset.",
 )
 
 # INFO/DEBUG records are kept only when emitted from code under these directories (or from the
@@ -141,11 +169,27 @@ def progress(iterable: Iterable | None = None, **kwargs):
     return tqdm(iterable, **kwargs)
 
 
+def initialize_distributed() -> None:
+    """:func:`jaxnas.mesh.initialize` from the multi-host flags (a no-op without them); on every
+    process but process 0 file writes through :mod:`jaxnas.io` are then turned off."""
+    mesh.initialize(
+        _COORDINATOR.value,
+        _NUM_PROCESSES.value,
+        _PROCESS_ID.value,
+        auto=_DISTRIBUTED_AUTO.value,
+    )
+    multi = _DISTRIBUTED_AUTO.value or (_NUM_PROCESSES.value or 1) > 1
+    if multi and not mesh.is_primary():
+        jio.set_writer(False)
+
+
 def run(main: Callable[[list[str]], object]) -> None:
-    """``absl.app.run(main)`` with :func:`quiet_logging` applied after flag parsing."""
+    """``absl.app.run(main)`` with :func:`quiet_logging` and :func:`initialize_distributed`
+    applied after flag parsing."""
 
     def _main(argv):
         quiet_logging(third_party=_THIRD_PARTY_LOGS.value)
+        initialize_distributed()
         return main(argv)
 
     app.run(_main)

@@ -15,12 +15,17 @@ Parent directories are created as needed. Every writer returns ``path`` as a
     >>> io.append_jsonl(workdir / "rows.jsonl", [{"seed": 0}, {"seed": 1}])
     >>> io.write_npz(workdir / "table.npz", x=np.zeros(3))
 
+Multi-process runs: only one process writes. :func:`set_writer` ``(False)`` (called by
+``experiments.common`` on every process but process 0 of a ``jax.distributed`` run) turns every
+writer here into a no-op that still serialises its input (to memory) and returns ``path``.
+
 Only the standard library and NumPy are imported: this module is a leaf of the package.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io as _io
 import json
 import os
 import pathlib
@@ -60,6 +65,20 @@ def _fsync_dir(directory: pathlib.Path) -> None:
             os.close(fd)
 
 
+_WRITER = [True]
+
+
+def set_writer(enabled: bool) -> None:
+    """Whether this process writes files (default True). In a multi-process run every process
+    but the primary one sets False: the writers then write to memory and drop it."""
+    _WRITER[0] = bool(enabled)
+
+
+def is_writer() -> bool:
+    """Whether this process writes files (see :func:`set_writer`)."""
+    return _WRITER[0]
+
+
 @contextlib.contextmanager
 def atomic_open(path: PathLike, mode: str = "w", **open_kwargs) -> Iterator[IO]:
     """Opens a temporary file that replaces ``path`` when the ``with`` block exits cleanly.
@@ -71,10 +90,14 @@ def atomic_open(path: PathLike, mode: str = "w", **open_kwargs) -> Iterator[IO]:
 
     Yields:
       The open temporary file. If the block raises, the file is deleted and ``path`` is left
-      untouched.
+      untouched. On a process that does not write (:func:`set_writer`), an in-memory buffer
+      that is dropped.
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
+    if not _WRITER[0]:
+        yield _io.BytesIO() if mode == "wb" else _io.StringIO()  # written, then dropped
+        return
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -183,8 +206,10 @@ def read_npz(path: PathLike) -> dict[str, np.ndarray]:
 __all__ = [
     "append_jsonl",
     "atomic_open",
+    "is_writer",
     "read_jsonl",
     "read_npz",
+    "set_writer",
     "write_bytes",
     "write_json",
     "write_jsonl",

@@ -1,20 +1,25 @@
-r"""CATE MLM train-step throughput on CPU, and the share of the step spent on the attention mask.
+r"""CATE MLM train step, jaxnas beside MSU-MLSys-Lab/CATE's PyTorch original, in one run.
 
-    python -m experiments.benchmarks.cate_step --out=results/bench/cate_step.json
+    python -m experiments.benchmarks.cate_step --out=results/bench/cate_step.json \
+        --reference_checkout=/work/ref/CATE --reference_python=/work/refenv/bin/python
 
-For each model preset (``reference``: 12 graph + 24 cross blocks; ``cpu_small``: 2 + 4) and
-batch size, on real NB101 cells (pairs by parameter count, delta 2e6, K 2; a subset of the
-enumeration so start-up stays short), measures in the same process:
+For each model preset (``cpu_small``: 3 graph + 4 cross blocks; ``reference``: 12 + 24) at
+``--batch_size`` pairs of real NB101 cells (pairs by parameter count, delta 2e6, K 2; a subset of
+the enumeration so start-up stays short):
 
-* ``step_ms`` -- the full jitted train step (tokens + Floyd-Warshall masks of both sides, MLM
-  corruption, forward, backward, AdamW), median over ``--repeats`` timed steps after warm-up;
-* ``mask_ms`` -- the jitted input-pipeline part alone (``token_batch`` with the transitive
-  closure for both sides of the pair batch), median likewise;
-* ``mask_share = mask_ms / step_ms`` (an upper bound: inside the step XLA may fuse or overlap it);
-* ``pairs_per_s = batch / step``.
+* jaxnas: the jitted train step (tokens and Floyd-Warshall masks of both sides, MLM corruption,
+  forward, backward, AdamW);
+* the reference (when ``--reference_checkout`` is given): its own ``PairWiseLearning`` model,
+  ``KLDivLoss`` and AdamW step, imported from that checkout by
+  ``experiments/benchmarks/cate_reference_step.py`` in a subprocess of ``--reference_python``
+  (PyTorch CPU at the faster of 1 and 2 threads), on the same batch prepared once (its per-step
+  Python data preparation is not timed);
 
-Results go to ``--out`` (JSON, atomically). The machine's load average is recorded: the numbers
-are only comparable between runs on an otherwise idle machine.
+interleaved: ``--rounds`` rounds of ``--steps`` steps each, reference then jaxnas; medians over
+all timed steps. FLOPs per step are XLA's ``cost_analysis`` of the jaxnas step (the same model,
+so the reference's FLOP/s uses them too); the machine's matmul peak is measured in the same run
+(best of a few ``2048^3`` float32 XLA matmuls), and both FLOP/s are printed as a fraction of it.
+The load average is recorded before and after: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -22,9 +27,12 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import subprocess
+import tempfile
 import time
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from absl import flags, logging
 
@@ -36,62 +44,126 @@ from jaxnas.pretrain import cate, cate_pairs
 
 _OUT = flags.DEFINE_string("out", None, "JSON file to write.")
 _PRESETS = flags.DEFINE_list("presets", ["cpu_small", "reference"], "Model presets.")
-_BATCHES = flags.DEFINE_list("batch_sizes", ["256", "1024"], "Pairs per step.")
-_REPEATS = flags.DEFINE_integer("repeats", 5, "Timed steps per setting.")
+_BATCH = flags.DEFINE_integer("batch_size", 256, "Pairs per step.")
+_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds.")
+_STEPS = flags.DEFINE_integer("steps", 2, "Timed steps per contender and round.")
 _NUM_CELLS = flags.DEFINE_integer("num_cells", 20_000, "NB101 cells drawn for the pairs.")
+_REF = flags.DEFINE_string("reference_checkout", None, "Checkout of MSU-MLSys-Lab/CATE.")
+_REF_PY = flags.DEFINE_string("reference_python", "python", "Python with torch for it.")
 flags.mark_flag_as_required("out")
 
 
-def _median_time(fn, repeats: int) -> float:
-    times = []
+def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
+    """Best float32 XLA matmul FLOP/s on ``n x n`` operands."""
+    a = jnp.ones((n, n), jnp.float32)
+    f = jax.jit(lambda a: a @ a)
+    jax.block_until_ready(f(a))
+    best = np.inf
     for _ in range(repeats):
         t = time.perf_counter()
-        jax.block_until_ready(fn())
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
+        jax.block_until_ready(f(a))
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best
 
 
-def bench(cells: cate.Cells, pairs: np.ndarray, preset: str, batch: int, repeats: int) -> dict:
+def reference_inputs(model: cate_model.CATE, batch: dict, path: pathlib.Path) -> None:
+    """The corrupted pair batch in the reference's tensors (PAD 0, closure masks, labels)."""
+    tx, ty, targets, w = jax.jit(
+        lambda b: cate._corrupt_pair(model, b, jax.random.key(2), cate.MLMConfig())
+    )(batch)
+    labels = np.where(np.asarray(w), np.asarray(targets), model.config.vocab.pad)
+    np.savez(
+        path,
+        x=tx.tokens,
+        y=ty.tokens,
+        mask_x=tx.attention_mask,
+        mask_y=ty.attention_mask,
+        labels=labels,
+        mask_xy=tok.pair_attention_mask(tx.token_mask, ty.token_mask),
+    )
+
+
+class Reference:
+    """The reference step in a PyTorch subprocess (see ``cate_reference_step.py``)."""
+
+    def __init__(self, config: cate_model.CATEConfig, batch_path: pathlib.Path):
+        c = config
+        args = [
+            c.graph_layers,
+            c.cross_layers,
+            c.d_model,
+            c.num_heads,
+            c.graph_ffn,
+            c.cross_ffn,
+            c.vocab_size,
+        ]
+        script = pathlib.Path(__file__).with_name("cate_reference_step.py")
+        self.proc = subprocess.Popen(
+            [_REF_PY.value, str(script), _REF.value, str(batch_path), *map(str, args)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        self.threads = json.loads(self.proc.stdout.readline())["threads"]
+
+    def times(self, k: int) -> list[float]:
+        self.proc.stdin.write(f"{k}\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())["times"]
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) -> dict:
     model = cate_model.CATE(cate_model.make_config(cells.num_ops, preset))
     tx = cate.make_optimizer(1000)
-    params = cate.init_params(model, jax.random.key(0), cells)
-    state = train.create(params, tx)
+    state = train.create(cate.init_params(model, jax.random.key(0), cells), tx)
     step = train.make_train_step(cate.make_loss_fn(model), tx)
-    b = cate.gather_pairs(cells, pairs[:batch])
     rng = jax.random.key(1)
-
     t = time.perf_counter()
-    state, m = step(state, b, rng)
-    jax.block_until_ready(m)
+    compiled = step.lower(state, batch, rng).compile()
     compile_s = time.perf_counter() - t
-    holder = {"state": state}
-
-    def one_step():
-        holder["state"], metrics = step(holder["state"], b, rng)
-        return metrics
-
-    one_step()
-    step_s = _median_time(one_step, repeats)
-
-    @jax.jit
-    def masks(batch):
-        return (
-            tok.token_batch(batch["adj_x"], batch["ops_x"], cells.num_ops, True),
-            tok.token_batch(batch["adj_y"], batch["ops_y"], cells.num_ops, True),
-        )
-
-    jax.block_until_ready(masks(b))
-    mask_s = _median_time(lambda: masks(b), max(repeats, 20))
-    return {
+    cost = compiled.cost_analysis()
+    flops = float((cost[0] if isinstance(cost, list) else cost)["flops"])
+    state, m = compiled(state, batch, rng)
+    jax.block_until_ready(m)
+    ref = None
+    if _REF.value:
+        path = pathlib.Path(tmp) / f"{preset}.npz"
+        reference_inputs(model, batch, path)
+        ref = Reference(model.config, path)
+    times = {"jaxnas": [], "reference": []}
+    load0 = os.getloadavg()[0]
+    for _ in range(_ROUNDS.value):
+        if ref is not None:
+            times["reference"] += ref.times(_STEPS.value)
+        for _ in range(_STEPS.value):
+            t = time.perf_counter()
+            state, m = compiled(state, batch, rng)
+            jax.block_until_ready(m)
+            times["jaxnas"].append(time.perf_counter() - t)
+    row = {
         "preset": preset,
-        "batch_pairs": batch,
-        "num_params": int(sum(x.size for x in jax.tree.leaves(params))),
+        "batch_pairs": len(batch["ops_x"]),
         "compile_s": compile_s,
-        "step_ms": 1e3 * step_s,
-        "pairs_per_s": batch / step_s,
-        "mask_ms": 1e3 * mask_s,
-        "mask_share": mask_s / step_s,
+        "flops_per_step": flops,
+        "matmul_peak_flops": peak,
+        "loadavg_1min_before_after": [load0, os.getloadavg()[0]],
     }
+    for who, ts in times.items():
+        if ts:
+            s = float(np.median(ts))
+            row[who] = {
+                "step_s": s,
+                "flops_per_s": flops / s,
+                "fraction_of_peak": flops / s / peak,
+                "steps_timed": len(ts),
+            }
+    if ref is not None:
+        row["reference"]["torch_threads"] = ref.threads
+        row["speedup"] = row["reference"]["step_s"] / row["jaxnas"]["step_s"]
+        ref.close()
+    return row
 
 
 def main(argv):
@@ -99,24 +171,36 @@ def main(argv):
     cells = cate.load_cells("nb101", key=jax.random.key(0), num_cells=_NUM_CELLS.value)
     pairs = cate_pairs.sample_pairs(jax.random.key(1), cells.attribute, 2e6, 2)
     pairs = pairs[np.random.default_rng(0).permutation(len(pairs))]
+    batch = cate.gather_pairs(cells, pairs[: _BATCH.value])
     rows = []
-    for preset in _PRESETS.value:
-        for batch in map(int, _BATCHES.value):
-            load0 = os.getloadavg()[0]
-            row = bench(cells, pairs, preset, batch, _REPEATS.value)
-            row["loadavg_1min_before_after"] = [load0, os.getloadavg()[0]]
+    with tempfile.TemporaryDirectory() as tmp:
+        for preset in _PRESETS.value:
+            peak = matmul_peak()
+            row = bench(cells, batch, preset, peak, tmp)
             logging.info("%s", json.dumps(row))
+            for who in ("reference", "jaxnas"):
+                if who in row:
+                    r = row[who]
+                    pct = 100 * r["fraction_of_peak"]
+                    print(
+                        f"{preset:9s} {who:9s} {r['step_s']:.3f} s/step  "
+                        f"{r['flops_per_s'] / 1e9:.1f} GFLOP/s = {pct:.1f}% "
+                        f"of the measured matmul peak {peak / 1e9:.0f} GFLOP/s",
+                        flush=True,
+                    )
+            if "speedup" in row:
+                print(f"{preset:9s} jaxnas / reference speed-up x{row['speedup']:.2f}", flush=True)
             rows.append(row)
-    out = pathlib.Path(_OUT.value)
     result = {
         "benchmark": "cate_mlm_train_step",
         "data": f"NB101, {_NUM_CELLS.value} enumerated cells, pairs by params (delta 2e6, K 2)",
         "backend": jax.default_backend(),
         "cpu_count": os.cpu_count(),
         "jax_version": jax.__version__,
+        "reference_checkout": _REF.value,
         "rows": rows,
     }
-    io.write_json(out, result, indent=1)
+    io.write_json(pathlib.Path(_OUT.value), result, indent=1)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,12 @@ CPU preset (3 + 4 blocks, batch 256): ``:cpu``; smoke run (numbers meaningless):
 Expected result: the reference size is out of reach on a CPU: 18.6 s per step of 1,024 pairs
 measured by ``experiments/benchmarks/cate_step.py`` on the shared 2-core CPU (before the 2026-12-07
 fixes; the step cost is unchanged by them), so its ~7,860 steps (10 epochs) would take ~41 h --
-a run for an accelerator. The seed reports downstream search results (NB101 test error
-5.94-6.11% over the ablation grid), not the MLM accuracy.
+a run for an accelerator. The run is data-parallel over every device JAX sees (the batch split
+over :mod:`jaxnas.mesh`'s data axis, parameters replicated; ``batch_size`` must be a multiple of
+the device count), with the single-device loss curve (``tests/pretrain/test_cate_parallel.py``).
+No accelerator s/step has been measured yet (no device was available to the 2026-12-07 session).
+The seed reports downstream search results (NB101 test error 5.94-6.11% over the ablation grid),
+not the MLM accuracy.
 
 Measured after the mask fix, with CATE's training (2026-12-07, seed 0, on the 2-core CPU shared
 with ~15 other jobs, 27 min wall of which 19 min training, 3 min loading, 3 min embedding)::

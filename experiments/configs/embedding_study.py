@@ -80,6 +80,24 @@ adjacency one-hot 0.0284±0.0026 / 0.564±0.036; supervised (per seed, its 250 r
 0.0158±0.0015 / 0.728±0.049; arch2vec (``arch2vec_nb201.py:reference``) 0.0242±0.0016 /
 0.528±0.042.
 
+D-VAE (issue 17; ``dvae_nb201.py`` at hidden 128, lr 1e-3, 7,000 steps -- an under-trained
+reduced setting, see that config), same rows (adjacency one-hot reproduces exactly), 145 s::
+
+    python -m experiments.embedding_study --workdir=results/study_nb201_dvae \
+        --config.studies="('predictive',)" --config.encodings="('adjacency_one_hot',\
+    'dvae=results/dvae_nb201_h128/embeddings.npz')"
+
+D-VAE (56-d mu) 0.0355±0.0028 / 0.263±0.030: worse than every other encoding here.
+NB101-20k (``:nb101``), D-VAE from ``dvae_nb101.py:cells=20000,epochs=10`` at hidden 128 (a random
+20k subset, not NB101-20k's cells; ``--config.embed_benchmark=nb101_20k`` embedded those), 104 s,
+same rows (adjacency one-hot 0.0156±0.0026 / 0.704±0.105 as above): D-VAE 0.0189±0.0025 /
+0.487±0.194 -- on a par with arch2vec (0.0191±0.0026 / 0.477±0.192)::
+
+    python -m experiments.embedding_study --config=experiments/configs/embedding_study.py:nb101 \
+        --workdir=results/study_nb101_dvae --config.studies="('predictive',)" \
+        --config.encodings="('adjacency_one_hot',\
+    'dvae=results/dvae_nb101_20k_h128/embeddings.npz')"
+
 Earlier (2026-11-29, score filter 'true', leaky supervised files): NB201 CIFAR-10 supervised
 0.008±0.000 / 0.94±0.00 (trained on these labels), arch2vec 0.060±0.013 / 0.40±0.05; NB101-20k
 supervised 0.016±0.010 / 0.81±0.15, arch2vec 0.020±0.006 / 0.59±0.19.

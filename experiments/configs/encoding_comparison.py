@@ -63,6 +63,19 @@ the hand-made encodings. CATE's own subroutine, DNGO-LS (``--config.subroutines=
 5 seeds, 2 min): adjacency one-hot 5.11±0.02, truncated path 5.22±0.07, arch2vec 5.11±0.02,
 CATE 5.11±0.02 -- within 0.02 of the subset's optimum whatever the encoding, so on this
 subset it does not separate them.
+
+D-VAE (issue 17; ``dvae_nb101.py:cells=20000,epochs=10`` at hidden 128 -- under-trained on a
+random 20k subset, NB101-20k's cells embedded with ``embed_benchmark``), 5 seeds, 14 min wall on
+the shared CPU::
+
+    python -m experiments.encoding_comparison --config.encodings="()" \
+        --config.embeddings="('dvae=results/dvae_nb101_20k_h128/embeddings.npz',)" \
+        --config.seeds=5 --data_dir=../shared/data --workdir=results/encoding_comparison_dvae
+
+    | D-VAE                 | 5.50±0.28 | 5.70±0.15 | 5.13±0.03 | 5.13±0.03 | 5.20±0.08 |
+
+(RS 5.57±0.16 as every row.) Model-based subroutines on D-VAE's 56-d mu are as good as the
+hand-made encodings but behind arch2vec / CATE with GP-BO / DNGO-BO; LS is the worst of the table.
 """
 
 import ml_collections
@@ -91,7 +104,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.max_rows = 0  # > 0: search only the first max_rows cells (smoke tests)
     c.knn = 10  # perturbation neighbourhood size in encoding space
     c.pad_widths = (64, 364)  # encodings are zero-padded to the smallest width >= D
-    c.plot_encodings = ("adjacency_one_hot", "arch2vec", "cate")
+    c.plot_encodings = ("adjacency_one_hot", "arch2vec", "cate", "dvae")
     c.labels = {
         "rs": "RS",
         "rea": "REA",

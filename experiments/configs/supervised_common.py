@@ -30,7 +30,7 @@ def base_config(benchmark: str, epochs: int) -> ml_collections.ConfigDict:
     c.head_hidden = 128
     pretrain_common.add_training(c, epochs)
     c.export = "space"  # 'space': embed every cell of the space; 'labelled': labelled cells only
-    c.steps_per_call = 16  # train steps per compiled call (0: one step per call; same numbers)
+    c.steps_per_call = 16  # steps per compiled call (0: one per call; equal within float rounding)
     return c
 
 

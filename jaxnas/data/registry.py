@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
+import urllib.parse
 from collections.abc import Mapping
 
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
@@ -32,6 +33,8 @@ class DataFile:
       licence: licence of the file as far as known.
       description: one line on what the file holds.
       note: anything uncertain about provenance.
+      source_url: a direct download URL for files not hosted on GitHub (then ``repo``,
+        ``commit`` and ``path`` may be None); a non-default ``base_url`` replaces its host.
     """
 
     name: str
@@ -44,18 +47,24 @@ class DataFile:
     licence: str
     description: str
     note: str = ""
+    source_url: str | None = None
 
     @property
     def downloadable(self) -> bool:
         """Whether the upstream coordinates are precise enough to build a download URL."""
-        return bool(self.repo and self.commit and self.path)
+        return bool(self.source_url or (self.repo and self.commit and self.path))
 
     def url(self, base_url: str = DEFAULT_BASE_URL) -> str:
-        """Raw-file URL ``{base_url}/{owner}/{repo}/{commit}/{path}``.
+        """Raw-file URL ``{base_url}/{owner}/{repo}/{commit}/{path}``, or :attr:`source_url`.
 
         Raises:
           ValueError: if the upstream commit or path is not known.
         """
+        if self.source_url:
+            if base_url.rstrip("/") == DEFAULT_BASE_URL:
+                return self.source_url
+            path = urllib.parse.urlsplit(self.source_url).path.lstrip("/")
+            return f"{base_url.rstrip('/')}/{path}"
         if not self.downloadable:
             raise ValueError(
                 f"{self.relpath}: upstream location not precisely known "
@@ -337,6 +346,30 @@ def _entries() -> tuple[DataFile, ...]:
             "Apache-2.0",
             "Apache-2.0 licence text for the TaskSet files",
             "Assumed to be the repository's LICENSE; the commit is not recorded.",
+        )
+    )
+    # --- CIFAR-10 (DARTS evaluation) ----------------------------------------------------
+    out.append(
+        f(
+            "cifar10_python",
+            "cifar10/cifar-10-python.tar.gz",
+            None,
+            None,
+            None,
+            # sha256 as pinned by TensorFlow's Keras loader (tensorflow/tensorflow
+            # tensorflow/python/keras/datasets/cifar10.py, ``file_hash``); size as reported by
+            # downloads of the official file (the official page gives md5
+            # c58f30108f718f92721af3b95e74349a, which torchvision checks). Not re-hashed here:
+            # this machine has no copy of the file.
+            "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+            170498071,
+            "no licence stated; cite Krizhevsky, Learning Multiple Layers of Features from "
+            "Tiny Images (2009)",
+            "CIFAR-10, python version: 5 pickled training batches of 10,000 32x32 RGB images "
+            "and a test batch of 10,000, labels 0..9",
+            "From https://www.cs.toronto.edu/~kriz/cifar.html; sha256 and size from cited "
+            "sources, not verified on this machine.",
+            source_url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
         )
     )
     return tuple(out)

@@ -9,6 +9,12 @@ prefixes) and the last observed value. :func:`evaluate` returns one row per meth
 with RMSE, Spearman and Kendall rank correlations of predicted vs true final losses and, for
 the WPM, coverage and width of its central predictive intervals (with observation noise).
 
+With ``num_calib > 0``, that many further curves (outside the test split and LcSVR's training
+curves) are predicted too, and each model's last-value guard
+(:func:`jaxnas.predictors.curves.fit_guard`: blend with the last observed value, widen the
+predictive samples) is fitted on them; rows ``'wpm'`` / ``'lcsvr'`` are guarded and
+``'wpm_raw'`` / ``'lcsvr_raw'`` unguarded. The loss->score map is fitted on every non-test curve.
+
 Keys: dataset ``i`` uses ``fold_in(key(seed), i)``; the WPM's batches fold in
 ``n * 100_003 + start``; LcSVR fits with ``fold_in(dataset key, 7)``. The train / test split
 is a NumPy permutation seeded with the config's ``seed``.
@@ -123,47 +129,92 @@ def num_observed(cfg, t: int) -> list[int]:
     return sorted({max(cfg.min_observed, int(round(f * t))) for f in cfg.fractions})
 
 
+def _guarded_rows(base, method, n_obs, t, pred, last, truth, calib, samples=None, levels=()):
+    """Rows ``method`` (guarded with :func:`~jaxnas.predictors.curves.fit_guard` fitted on the
+    calibration curves ``calib = (pred, last, truth, samples)``) and ``method + '_raw'``; just
+    ``method`` when ``calib`` is None."""
+    out = []
+    variants = (
+        [(method, None)]
+        if calib is None
+        else [(method, curves_lib.fit_guard(*calib, levels=levels)), (method + "_raw", None)]
+    )
+    for name, guard in variants:
+        p, s = (
+            (pred, samples) if guard is None else curves_lib.apply_guard(guard, pred, last, samples)
+        )
+        r = {**base, "method": name, "n_obs": n_obs, "fraction": n_obs / t}
+        r.update(point_metrics(p, truth))
+        if s is not None:
+            r.update(interval_stats(s, truth, levels))
+        if guard is not None:
+            r["guard"] = guard._asdict()
+        out.append(r)
+    return out
+
+
 def evaluate_dataset(name: str, loaded, cfg, key: jax.Array, pad_to: int) -> list[dict]:
     """Rows of one dataset (see module docstring); ``cfg`` as ``experiments/configs/
     lce_eval.py``."""
     losses, extra, desc = loaded
     perm = np.random.default_rng(cfg.seed).permutation(losses.shape[0])
     n_test = cfg.num_test if cfg.num_test > 0 else losses.shape[0] // 2
-    test_idx, train_idx = perm[:n_test], perm[n_test:]
+    n_cal = cfg.get("num_calib", 0)
+    test_idx, cal_idx = perm[:n_test], perm[n_test : n_test + n_cal]
+    train_idx = perm[n_test + n_cal :]
     if cfg.max_train > 0:
         train_idx = train_idx[: cfg.max_train]
-    test, train = losses[test_idx], losses[train_idx]
+    test, train, cal = losses[test_idx], losses[train_idx], losses[cal_idx]
     t = losses.shape[1]
-    truth = test[:, -1]
+    truth, cal_truth = test[:, -1], cal[:, -1]
     n_obs_list = num_observed(cfg, t)
-    tr = curves_lib.fit_loss_transform(train)
-    logging.info("%s: %d test / %d train curves, transform %s", desc, len(test), len(train), tr)
+    # The score map is fitted on every curve outside the test split (calibration included).
+    tr = curves_lib.fit_loss_transform(losses[perm[n_test:]])
+    logging.info(
+        "%s: %d test / %d train / %d calibration curves, transform %s",
+        desc, len(test), len(train), len(cal), tr,
+    )  # fmt: skip
     rows = []
-    base = {"dataset": name, "description": desc, "num_test": len(test), "T": t}
+    base = {"dataset": name, "description": desc, "num_test": len(test), "T": t,
+            "num_calib": len(cal)}  # fmt: skip
+    lv = tuple(cfg.intervals)
     if "wpm" in cfg.methods:
         wcfg = wpm.preset(cfg.wpm_preset)
-        res = run_wpm(key, test, n_obs_list, tr, cfg.wpm_batch, wcfg, pad_to)
+        both = np.concatenate([test, cal])
+        res = run_wpm(key, both, n_obs_list, tr, cfg.wpm_batch, wcfg, pad_to)
         for n_obs, (mean, samples, secs, compile_s, div) in res.items():
-            r = {**base, "method": "wpm", "n_obs": n_obs, "fraction": n_obs / t}
-            r.update(point_metrics(mean, truth))
-            r.update(interval_stats(samples, truth, cfg.intervals))
-            r.update(seconds_per_curve=secs, compile_and_first_batch_seconds=compile_s,
-                     divergent_fraction=div, settings=dataclasses.asdict(wcfg))  # fmt: skip
-            rows.append(r)
+            last = lcsvr.last_value(both[:, :n_obs])
+            m, sm, la = mean[:n_test], samples[:n_test], last[:n_test]
+            calib = (
+                None if not n_cal else (mean[n_test:], last[n_test:], cal_truth, samples[n_test:])
+            )
+            for r in _guarded_rows(base, "wpm", n_obs, t, m, la, truth, calib, sm, lv):
+                r.update(seconds_per_curve=secs, compile_and_first_batch_seconds=compile_s,
+                         divergent_fraction=div, settings=dataclasses.asdict(wcfg))  # fmt: skip
+                rows.append(r)
     scfg = lcsvr.reference_config() if cfg.svr_preset == "reference" else lcsvr.fast_config()
-    ex_tr, ex_te = (extra[train_idx], extra[test_idx]) if cfg.svr_arch_features else (None, None)
+    ex = (lambda idx: extra[idx]) if cfg.svr_arch_features else (lambda idx: None)
     for n_obs in n_obs_list:
         if "lcsvr" in cfg.methods:
             t0 = time.time()
             k = jax.random.fold_in(key, 7)
-            model = lcsvr.fit(k, train[:, :n_obs], train[:, -1], extra=ex_tr, config=scfg)
+            model = lcsvr.fit(k, train[:, :n_obs], train[:, -1], extra=ex(train_idx), config=scfg)
             fit_s = time.time() - t0
-            pred = lcsvr.predict(model, test[:, :n_obs], ex_te)
-            r = {**base, "method": "lcsvr", "n_obs": n_obs, "fraction": n_obs / t}
-            r.update(point_metrics(pred, truth))
-            r.update(fit_seconds=fit_s, cv_rmse=model.cv_rmse, best_params=model.best_params)
-            r["settings"] = dataclasses.asdict(scfg)
-            rows.append(r)
+            pred = lcsvr.predict(model, test[:, :n_obs], ex(test_idx))
+            calib = (
+                None
+                if not n_cal
+                else (
+                    lcsvr.predict(model, cal[:, :n_obs], ex(cal_idx)),
+                    lcsvr.last_value(cal[:, :n_obs]),
+                    cal_truth,
+                )
+            )
+            last = lcsvr.last_value(test[:, :n_obs])
+            for r in _guarded_rows(base, "lcsvr", n_obs, t, pred, last, truth, calib, None, lv):
+                r.update(fit_seconds=fit_s, cv_rmse=model.cv_rmse, best_params=model.best_params)
+                r["settings"] = dataclasses.asdict(scfg)
+                rows.append(r)
         if "last_value" in cfg.methods:
             r = {**base, "method": "last_value", "n_obs": n_obs, "fraction": n_obs / t}
             r.update(point_metrics(lcsvr.last_value(test[:, :n_obs]), truth))
@@ -203,6 +254,8 @@ def markdown(rows: Sequence[dict], levels: Sequence[float], batch: int) -> str:
         + "\n".join(descs)
         + "\n\nRMSE in loss units; rank correlations of predicted vs true final loss; "
         "cov = coverage of the WPM's central predictive intervals (with observation noise); "
+        "'wpm' / 'lcsvr' are guarded (blend with the last value, widened intervals, fitted on "
+        "held-out calibration curves), '_raw' unguarded; "
         f"s/curve = WPM fit seconds per curve in batches of {batch}.\n\n" + "\n".join(lines) + "\n"
     )
 

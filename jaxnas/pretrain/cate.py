@@ -29,7 +29,13 @@ deviation that changes results is a switch, CATE's behaviour the default:
   ``decay_all=True``;
 * :func:`train_and_evaluate` -- the whole run (data, pairs, training with checkpoints and
   resume, periodic validation keeping the best validation-KL parameters, embeddings of every
-  cell from them, ``results.json``);
+  cell from them, ``results.json``), data-parallel over :mod:`jaxnas.mesh` (issue 16): every
+  train and eval batch split over the mesh's data axis, parameters and optimiser state
+  replicated; the keys and the loss (a sum over the global batch) do not depend on the number
+  of devices, so the loss curve equals the single-device one within float tolerance
+  (``tests/pretrain/test_cate_parallel.py``: 8 forced host devices against 1); only the
+  primary process (:func:`jaxnas.mesh.is_primary`) writes the best parameters, embeddings and
+  results;
 * :func:`embed_cells` (written and read with :mod:`jaxnas.embeddings`) -- pooled graph-encoder
   outputs, one row per cell, written atomically; :func:`restore` -- model and (best or last)
   parameters back from a run directory.
@@ -57,6 +63,7 @@ import optax
 
 from jaxnas import embeddings as jaxnas_embeddings
 from jaxnas import io, train
+from jaxnas import mesh as jaxnas_mesh
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
 from jaxnas.pretrain import cate_pairs
@@ -344,8 +351,12 @@ def make_eval_fn(
     baselines: tuple[int, np.ndarray],
     batch_size: int,
     mlm: MLMConfig | None = None,
+    mesh: jax.sharding.Mesh | None = None,
 ) -> Callable[[Any], dict]:
     """``eval_fn(state) -> metrics`` on fixed held-out pairs with fixed masks.
+
+    With a ``mesh`` every batch (``batch_size`` a multiple of its devices) is split over its
+    data axis (:func:`jaxnas.mesh.shard_leading`); the sums do not depend on it.
 
     Metrics (over all target positions of the held-out pairs, dropout off): ``kl`` (= ``loss``: the
     KL divergence to the smoothed targets per target token -- the validation loss CATE's ``run.py``
@@ -398,7 +409,10 @@ def make_eval_fn(
         chunk = pairs[start : start + batch_size]
         valid = np.arange(batch_size) < len(chunk)
         chunk = np.concatenate([chunk, np.repeat(chunk[:1], batch_size - len(chunk), 0)])
-        batches.append((gather_pairs(cells, chunk), valid, jax.random.fold_in(key, i)))
+        batch = gather_pairs(cells, chunk)
+        if mesh is not None:
+            batch, valid = jaxnas_mesh.shard_leading((batch, valid), mesh)
+        batches.append((batch, valid, jax.random.fold_in(key, i)))
 
     def eval_fn(state) -> dict:
         tot: dict[str, float] = {}
@@ -604,25 +618,37 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
         num_steps, config.learning_rate, config.weight_decay, config.warmup_steps,
         config.decay_all,
     )  # fmt: skip
-    state = train.create(init_params(model, k_init, cells), tx)
+    mesh = jaxnas_mesh.make_mesh()
+    if config.batch_size % jaxnas_mesh.num_shards(mesh):
+        raise ValueError(
+            f"batch_size {config.batch_size} is not a multiple of the "
+            f"{jaxnas_mesh.num_shards(mesh)} devices of the data axis"
+        )
+    state = jaxnas_mesh.replicate(train.create(init_params(model, k_init, cells), tx), mesh)
     step_fn = train.make_train_step(make_loss_fn(model, mlm), tx)
 
     def get_batch(step: int):
         idx = train.batch_indices(k_batches, len(train_pairs), config.batch_size, step)
-        return gather_pairs(cells, train_pairs[idx])
+        return jaxnas_mesh.shard_leading(gather_pairs(cells, train_pairs[idx]), mesh)
 
     baselines = token_frequencies(cells, train_idx)
-    eval_fn = make_eval_fn(model, cells, eval_pairs, k_eval, baselines, config.batch_size, mlm)
+    eval_fn = make_eval_fn(
+        model, cells, eval_pairs, k_eval, baselines, config.batch_size, mlm, mesh
+    )
+    primary = jaxnas_mesh.is_primary()
     best_info = out / BEST_INFO
     best = json.loads(best_info.read_text()) if best_info.exists() else {"kl": None, "step": 0}
+    best_params: dict = {}  # this invocation's best, for processes that do not write it
 
     def eval_and_keep_best(st) -> dict:
         m = eval_fn(st)
         if config.keep_best and (best["kl"] is None or m["kl"] < best["kl"]):
             best.update(kl=float(m["kl"]), step=int(st.step))
             params = jax.device_get(st.params)
-            io.write_bytes(out / BEST_PARAMS, flax.serialization.to_bytes(params))
-            io.write_json(best_info, best)
+            if primary:
+                io.write_bytes(out / BEST_PARAMS, flax.serialization.to_bytes(params))
+                io.write_json(best_info, best)
+            best_params["params"] = params
         if best["kl"] is not None:
             m["best_kl"] = best["kl"]
         return m
@@ -652,15 +678,18 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
     t_train = time.perf_counter() - t0
 
     params = state.params
-    if config.keep_best and (out / BEST_PARAMS).exists():
+    if config.keep_best and "params" in best_params:
+        params = best_params["params"]
+    elif config.keep_best and (out / BEST_PARAMS).exists():
         params = flax.serialization.from_bytes(params, (out / BEST_PARAMS).read_bytes())
     t0 = time.perf_counter()
     emb = embed_cells(
         model, params, cells.adjacency, cells.ops, config.pooling, config.embed_batch_size
     )
-    jaxnas_embeddings.save(
-        out / "embeddings.npz", cells.ids, emb, pooling=np.str_(config.pooling)
-    )
+    if primary:
+        jaxnas_embeddings.save(
+            out / "embeddings.npz", cells.ids, emb, pooling=np.str_(config.pooling)
+        )
     t_embed = time.perf_counter() - t0
 
     final = eval_fn(state.replace(params=params))
@@ -713,7 +742,9 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
             "total_this_invocation": time.perf_counter() - t_start,
         },
         "backend": jax.default_backend(),
+        "devices": jaxnas_mesh.num_shards(mesh),
     }
-    io.write_json(out / "results.json", results)
+    if primary:
+        io.write_json(out / "results.json", results)
     log.info("held-out %s", json.dumps(results["held_out"]))
     return results

@@ -10,7 +10,9 @@ A :class:`Searcher` is three pure functions over an explicit state (optax style)
 for every seed, so a ``lax.cond`` on it stays a real branch under ``vmap``). :func:`run` makes a
 whole search one ``lax.scan`` of ``ceil(num_queries / B)`` rounds and records, per query, the row,
 its objective, test value and cost, and the incumbent (best objective so far and the test value
-of that incumbent). :func:`run_seeds` is ``jit(vmap(run))`` over PRNG keys. Budgets in
+of that incumbent). :func:`run_seeds` is ``jit(vmap(run))`` over PRNG keys; with several
+devices (or processes) it splits the seed axis over the :mod:`jaxnas.mesh` mesh (or, with
+``shard='candidates'``, the BO candidate pool), giving the same values as one device. Budgets in
 simulated seconds are applied afterwards with :func:`at_budgets`, on the cumulative cost.
 """
 
@@ -23,7 +25,9 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import PartitionSpec
 
+from jaxnas import mesh as jmesh
 from jaxnas.search import problem as P
 
 
@@ -116,11 +120,78 @@ def run(searcher: Searcher, problem: P.Problem, key: jax.Array, num_queries: int
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3))
-def run_seeds(
-    searcher: Searcher, problem: P.Problem, keys: jax.Array, num_queries: int
-) -> Trajectory:
-    """``run`` for every key of ``keys [R]`` at once (``jit(vmap)``); arrays ``[R, Q]``."""
+def _run_vmapped(searcher, problem, keys, num_queries):
     return jax.vmap(lambda k: run(searcher, problem, k, num_queries))(keys)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 3, 4, 5, 6))
+def _run_sharded(searcher, problem, raw_keys, num_queries, mesh, shard, impl):
+    def local(raw, prob):
+        keys = jax.random.wrap_key_data(raw, impl=impl)
+        return jax.vmap(lambda k: run(searcher, prob, k, num_queries))(keys)
+
+    if shard == "seeds":
+        # Each device runs its own seeds with no communication (a scan's carry is
+        # device-varying, hence check_vma=False).
+        return jax.shard_map(
+            local,
+            mesh=mesh,
+            in_specs=(PartitionSpec(jmesh.DATA), PartitionSpec()),
+            out_specs=PartitionSpec(jmesh.DATA),
+            check_vma=False,
+        )(raw_keys, problem)
+    with jmesh.sharding_candidates(mesh):
+        return local(raw_keys, problem)
+
+
+SHARD_AXES = ("seeds", "candidates")
+
+
+def run_seeds(
+    searcher: Searcher,
+    problem: P.Problem,
+    keys: jax.Array,
+    num_queries: int,
+    mesh: jax.sharding.Mesh | None = None,
+    shard: str = "seeds",
+) -> Trajectory:
+    """``run`` for every key of ``keys [R]`` at once (``jit(vmap)``); arrays ``[R, Q]``.
+
+    Args:
+      searcher, problem, num_queries: as for :func:`run`.
+      keys: PRNG keys ``[R]`` (:func:`seed_keys`).
+      mesh: devices to spread the work over (default :func:`jaxnas.mesh.make_mesh`: every
+        device of every process). With one device in one process this is plain
+        ``jit(vmap(run))``.
+      shard: ``'seeds'``: the keys are padded to a multiple of the device count (repeating the
+        last key), split over the mesh's ``data`` axis with a ``NamedSharding``, each device
+        runs its seeds under ``shard_map``, the padding is cut. ``'candidates'``: every device
+        holds every seed and the BO pool scoring (:mod:`jaxnas.search.bayesopt`,
+        ``candidates='all'``) is split over the devices -- for few seeds on a large pool.
+
+    Returns:
+      :class:`Trajectory` ``[R, Q]`` -- the values of the one-device run for the same keys.
+      In a multi-process run every process gets NumPy copies of all ``R`` rows.
+    """
+    if shard not in SHARD_AXES:
+        raise ValueError(f"shard must be one of {SHARD_AXES}, got {shard!r}")
+    mesh = jmesh.make_mesh() if mesh is None else mesh
+    multi = jmesh.is_multiprocess()
+    if jmesh.num_shards(mesh) == 1 and not multi:
+        return _run_vmapped(searcher, problem, keys, num_queries)
+    impl = str(jax.random.key_impl(keys))
+    raw = np.asarray(jax.random.key_data(keys))
+    if shard == "seeds":
+        raw, r = jmesh.pad_leading(raw, jmesh.num_shards(mesh))
+        raw = jmesh.shard_leading(raw, mesh)
+    else:
+        r = raw.shape[0]
+        raw = jmesh.replicate(raw, mesh)
+    prob = jmesh.replicate(jmesh.to_host(problem) if multi else problem, mesh)
+    out = _run_sharded(searcher, prob, raw, num_queries, mesh, shard, impl)
+    if multi:
+        return jax.tree.map(lambda a: a[:r], jmesh.to_host(out))
+    return jax.tree.map(lambda a: a[:r], out)
 
 
 def seed_keys(seeds) -> jax.Array:
@@ -158,6 +229,7 @@ def at_budgets(traj: Trajectory, budgets) -> dict[str, np.ndarray]:
 
 
 __all__ = [
+    "SHARD_AXES",
     "Searcher",
     "Trajectory",
     "at_budgets",

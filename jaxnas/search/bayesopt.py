@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 from jax.custom_batching import sequential_vmap
 
+from jaxnas import mesh as jmesh
 from jaxnas.predictors import acquisition, dngo, ensemble, gp
 from jaxnas.search import base, registry
 from jaxnas.search import problem as P
@@ -32,8 +33,13 @@ class BOState(NamedTuple):
 def _pool_predict(surrogate, model, x):
     """``surrogate.predict`` over a large candidate pool shared by all seeds. Under ``vmap``
     it runs seed by seed (``sequential_vmap``): XLA:CPU's batched ``[R, N, H] x [R, H, H]``
-    products were 2-4x slower than one plain product per seed (measured on NB201)."""
-    return sequential_vmap(surrogate.predict)(model, x)
+    products were 2-4x slower than one plain product per seed (measured on NB201).
+
+    The pool axis ``N`` (of ``x`` and of the scores) is split over the devices when
+    :func:`jaxnas.search.base.run_seeds` runs with ``shard='candidates'``
+    (:func:`jaxnas.mesh.shard_candidates`; a no-op otherwise)."""
+    mean, std = sequential_vmap(surrogate.predict)(model, jmesh.shard_candidates(x))
+    return jmesh.shard_candidates(mean), jmesh.shard_candidates(std)
 
 
 def _select(key, scores, rows, batch_size, problem, h):

@@ -39,6 +39,7 @@ ENCODING_LABEL = {
     "path_truncated": "truncated path",
     "arch2vec": "arch2vec",
     "cate": "CATE",
+    "dvae": "D-VAE",
 }
 
 

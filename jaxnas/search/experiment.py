@@ -20,7 +20,9 @@ names everything; nothing here names a space::
     table        kind ('final' | 'budgets'), title / footer (format fields: num_queries, rows,
                  optimum), first_column, strip_prefix, published_name, published
 
-Outputs under ``workdir``: ``<name>.jsonl`` (one row per run,
+Seeds are split over every device (:func:`run_seeds`); in a multi-process run every process
+computes the table and process 0 writes it (:func:`jaxnas.io.set_writer`). Outputs under
+``workdir``: ``<name>.jsonl`` (one row per run,
 :func:`jaxnas.search.results.run_rows`), ``<name>.md`` (the table) and
 ``<name>_<metric>.{png,svg}``.
 """
@@ -39,6 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxnas import benchmarks, io
+from jaxnas import mesh as jmesh
 from jaxnas.benchmarks import tabular
 from jaxnas.pretrain import arch2vec
 from jaxnas.search import base, plotting, problem, registry, results
@@ -134,10 +137,23 @@ def optimum(bench: tabular.TabularBenchmark, rows: int, metric: str = "valid_acc
     return float(v[np.nanargmax(v)])
 
 
-def run_seeds(searcher, prob, seeds, num_queries: int, chunk: int) -> base.Trajectory:
-    """:func:`base.run_seeds` over ``seeds`` in chunks of ``chunk`` (host arrays ``[R, Q]``)."""
+def run_seeds(
+    searcher, prob, seeds, num_queries: int, chunk: int, mesh: jax.sharding.Mesh | None = None
+) -> base.Trajectory:
+    """:func:`base.run_seeds` over ``seeds`` in chunks of ``chunk`` (host arrays ``[R, Q]``).
+
+    Each chunk's seeds are split over ``mesh`` (default: every device of every process); the
+    chunk is rounded up to a multiple of the device count. Every process gets every row.
+    """
+    mesh = jmesh.make_mesh() if mesh is None else mesh
+    k = jmesh.num_shards(mesh)
+    chunk = -(-max(int(chunk), 1) // k) * k
     parts = [
-        base.run_seeds(searcher, prob, base.seed_keys(seeds[i : i + chunk]), num_queries)
+        jmesh.to_host(
+            base.run_seeds(
+                searcher, prob, base.seed_keys(seeds[i : i + chunk]), num_queries, mesh=mesh
+            )
+        )
         for i in range(0, len(seeds), chunk)
     ]
     return jax.tree.map(lambda *a: np.concatenate(a), *parts)

@@ -169,6 +169,7 @@ def test_wpm_presets():
     smoke = wpm.preset("smoke", map_steps=100)
     assert smoke.families == ("pow3",) and smoke.max_tree_depth == 3 and smoke.map_steps == 100
     assert wpm.preset("eval").num_samples == 200
+    assert wpm.preset("calibrated") == dataclasses.replace(wpm.preset("eval"), bound_scale=0.01)
     with pytest.raises(ValueError, match="unknown WPM preset"):
         wpm.preset("huge")
 
@@ -214,8 +215,9 @@ def test_lce_eval_smoke(tmp_path, data_dir):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     rows = [json.loads(r) for r in (tmp_path / "lce_eval.jsonl").read_text().splitlines()]
-    assert {r["method"] for r in rows} == {"wpm", "lcsvr", "last_value"}
-    assert len(rows) == 2 * 2 * 3  # datasets x fractions x methods
+    # Guarded (fitted on the calibration curves) and raw rows of each model.
+    assert {r["method"] for r in rows} == {"wpm", "wpm_raw", "lcsvr", "lcsvr_raw", "last_value"}
+    assert len(rows) == 2 * 2 * 5  # datasets x fractions x methods
     for r in rows:
         assert np.isfinite(r["rmse"])
         if r["method"] == "wpm":

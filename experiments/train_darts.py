@@ -1,0 +1,33 @@
+r"""Train a DARTS genotype from scratch on CIFAR-10 (DARTS's 600-epoch evaluation).
+
+    python -m experiments.train_darts --config=experiments/configs/train_darts.py:reference \
+        --config.genotype=DARTS_V2 --data_dir=/work/shared/data --workdir=results/darts_v2
+
+The run is :func:`jaxnas.train.darts.train_and_evaluate`: CIFAR-10 from the official python
+tarball (sha256-checked, downloaded when ``--download`` and absent), data-parallel over every
+device, orbax checkpoints (rerun with the same ``--workdir`` to resume), ``metrics.jsonl`` and
+``results.json`` (test accuracy / error, parameter count, throughput).
+"""
+
+from __future__ import annotations
+
+from ml_collections import config_flags
+
+from experiments import common
+from jaxnas.train import darts
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", "experiments/configs/train_darts.py:reference", "DARTS training config.",
+    lock_config=True,
+)  # fmt: skip
+
+
+def main(argv):
+    common.check_no_args(argv)
+    darts.train_and_evaluate(
+        _CONFIG.value, common.workdir(), data_dir=common.data_dir(), download=common.download()
+    )
+
+
+if __name__ == "__main__":
+    common.run(main)

@@ -4,18 +4,19 @@ r"""Single-fidelity search vs its LCE (WPM, SVR) wrappers, Hyperband and BOHB, v
         --data_dir=../shared/data --workdir=results/lce_search
 
 For each candidate set of the config (:mod:`jaxnas.benchmarks.curve_sets`: one learning curve
-per row) and each method, runs ``config.seeds`` seeds in lockstep with a budget in simulated
-seconds (:func:`jaxnas.search.multifidelity.run`) and records the incumbent's validation regret
-after every training event. Writes under ``--workdir``, atomically: ``lce_search.jsonl`` (one
-row per run, with its trajectory), ``lce_search.json`` (the summary table), ``lce_search.md``
-(the table beside NAS-Bench-x11's reference numbers, whose benchmarks differ) and
-``lce_search_regret.{png,svg}``; candidate sets are cached as ``candidates/<name>.npz``.
+per row) and each method, runs ``config.seeds`` seeds in lockstep with the seed's budget in
+simulated seconds (:func:`jaxnas.search.multifidelity.run`); LCE wrappers take the seed's
+target epoch, top-n and initial full trainings per benchmark, searcher and extrapolator
+(:func:`jaxnas.search.multifidelity.reference_config`). Records the incumbent's validation
+regret after every training event. Writes under ``--workdir``, atomically:
+``lce_search.jsonl`` (one row per run, with its trajectory), ``lce_search.json`` (the summary
+table), ``lce_search.md`` (the table beside NAS-Bench-x11's numbers, whose benchmarks differ)
+and ``lce_search_regret.{png,svg}``; candidate sets are cached as ``candidates/<name>.npz``.
 Set ``JAX_COMPILATION_CACHE_DIR`` for JAX's persistent compilation cache.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 import warnings
@@ -38,31 +39,43 @@ LABEL = {"rs": "RS", "rea": "REA", "ls": "LS", "bananas": "BANANAS", "hyperband"
 
 
 def methods(c, name: str, searchers: dict):
-    """``(label, method, extrapolator, multi-fidelity searcher)`` of every job of the config."""
-    lce = mf.LCEConfig(e_few=c.e_few[name], **c.lce)
+    """``(label, method, extrapolator, multi-fidelity searcher)`` of every job of the config:
+    LCE with the seed's settings per benchmark, searcher and extrapolator
+    (:func:`jaxnas.search.multifidelity.reference_config`, ``c.lce`` overriding)."""
+    ref = c.reference_benchmark[name]
     for m in c.methods:
         for e in c.extrapolators:
             ext = mf.make_extrapolator(e, c.extrapolator.get(e))
-            # Plain runs ask once per round (as base.run); asks_per_round batches LCE rounds.
-            cfg = lce if ext is not None else dataclasses.replace(lce, asks_per_round=1)
-            label = LABEL[m] + ("" if ext is None else "-" + e.upper())
-            yield label, m, e, mf.lce(searchers[m], ext, cfg)
+            if ext is None:  # plain: one candidate per round, trained fully
+                yield LABEL[m], m, e, searchers[m]
+            else:
+                lce = {k: v for k, v in c.lce.items() if v is not None}
+                cfg = mf.reference_config(ref, m, e, asks_per_round=c.asks_per_round[m], **lce)
+                yield f"{LABEL[m]}-{e.upper()}", m, e, mf.lce(searchers[m], ext, cfg)
     for m in c.multi_fidelity:  # 'hyperband', 'bohb': registered multi-fidelity searchers
         yield LABEL[m], m, None, registry.make_searcher(m, c[m])
 
 
-def run_benchmark(name: str, c, workdir) -> tuple[list[dict], list[dict]]:
+def write_tables(workdir, rows: list[dict], summary: list[dict]) -> None:
+    """``lce_search.jsonl`` and ``lce_search.json`` (rewritten after every method)."""
+    io.write_jsonl(workdir / "lce_search.jsonl", rows, allow_nan=False)
+    io.write_text(workdir / "lce_search.json", json.dumps(summary, indent=1))
+
+
+def run_benchmark(name: str, c, workdir, rows: list[dict], summary: list[dict]) -> None:
+    """Runs every method of the config on ``name``, appending to ``rows`` and ``summary``."""
     settings = curve_sets.Settings(**c.candidates)
     cs = curve_sets.load_or_build(
         name, settings, workdir / "candidates", common.data_dir(), common.download()
     )
     cp = mf.from_curve_set(cs, c.num_neighbours)
-    budget = float(c.budget_trainings * np.median(cp.full_time))
+    budget = float(c.budget_seconds[name])
+    if c.budget_trainings > 0:
+        budget = float(c.budget_trainings * np.median(cp.full_time))
     seeds = list(range(c.seeds))
     logging.info("%s: %d candidates, budget %.4g s, %s", name, cp.size, budget, cp.source)
     # One searcher object per method: its vmapped ask / tell compile once for all wrappers.
     searchers = {m: registry.make_searcher(m, c.searchers[m]) for m in c.methods}
-    rows, summary = [], []
     for label, method, ext, searcher in methods(c, name, searchers):
         t0 = time.time()
         traj = mf.run(searcher, cp, base.seed_keys(seeds), budget)
@@ -76,7 +89,7 @@ def run_benchmark(name: str, c, workdir) -> tuple[list[dict], list[dict]]:
         rows += rs
         summary.append(mf_results.summarize(rs, secs))
         logging.info("%s %s: regret %.4g in %.1f s", name, label, summary[-1]["regret_mean"], secs)
-    return rows, summary
+        write_tables(workdir, rows, summary)
 
 
 def main(argv):
@@ -85,12 +98,8 @@ def main(argv):
     workdir = common.workdir("results/lce_search")
     rows, summary = [], []
     for name in common.progress(c.benchmarks, desc="benchmarks"):
-        r, s = run_benchmark(name, c, workdir)
-        rows += r
-        summary += s
-    io.write_jsonl(workdir / "lce_search.jsonl", rows, allow_nan=False)
-    io.write_text(workdir / "lce_search.json", json.dumps(summary, indent=1))
-    md = mf_results.markdown(summary, c.seeds)
+        run_benchmark(name, c, workdir, rows, summary)
+    md = mf_results.markdown(summary)
     io.write_text(workdir / "lce_search.md", md)
     with warnings.catch_warnings():  # grid points before a run's first full training are NaN
         warnings.simplefilter("ignore", RuntimeWarning)

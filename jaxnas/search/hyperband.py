@@ -232,7 +232,8 @@ def _one_run(cp: mf.CurveProblem, config: HyperbandConfig, bohb: BOHBConfig | No
 def hyperband(
     config: HyperbandConfig | None = None, bohb: BOHBConfig | None = None
 ) -> mf.MultiFidelitySearcher:
-    """Hyperband (``bohb=None``) or BOHB as a multi-fidelity searcher: run it with
+    """Hyperband (``bohb=None``) or BOHB as a
+    :class:`~jaxnas.search.multifidelity.MultiFidelitySearcher`: run it with
     :func:`jaxnas.search.multifidelity.run` (each run stops at its first event over the
     budget). The host draws of run ``s`` (rows, BOHB samples) come from
     ``multifidelity.host_rng(keys[s], 11)``."""
@@ -240,12 +241,15 @@ def hyperband(
     if config.eta <= 1:
         raise ValueError(f"eta must exceed 1, got {config.eta}")
 
-    def init(keys, cp: mf.CurveProblem):
+    def init(keys, cp: mf.CurveProblem, budget: float):
         z = kde_space(cp.problem.x, bohb.num_components) if bohb is not None else None
         runs = [_one_run(cp, config, bohb, z, mf.host_rng(k, 11)) for k in keys]
-        return {"runs": runs, "sent": [None] * len(runs), "done": [False] * len(runs)}
+        return {"runs": runs, "sent": [None] * len(runs), "done": [False] * len(runs),
+                "budget": float(budget), "logs": [mf.EventLog() for _ in runs]}  # fmt: skip
 
-    def ask(state, cp, active):
+    def ask(state, cp, keys=None, step=None):
+        del keys, step  # host draws come from init's keys
+        active = mf.within_budget(state["logs"], state["budget"])
         evs = []
         for s, gen in enumerate(state["runs"]):
             ev = []
@@ -258,11 +262,12 @@ def hyperband(
         return mf.make_events(evs), state
 
     def tell(state, cp, events, values):
+        mf.record(state["logs"], cp, events, values)
         for s in np.flatnonzero(events.mask[:, 0]):
             state["sent"][s] = float(values[s, 0])
         return state
 
-    return mf.MultiFidelitySearcher(init, ask, tell, "bohb" if bohb is not None else "hyperband")
+    return mf.MultiFidelitySearcher(init, ask, tell)
 
 
 def bohb(config: BOHBConfig | None = None, hb: HyperbandConfig | None = None):

@@ -10,19 +10,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from jaxnas.analysis import published
+
 # NAS-Bench-x11 (REFERENCE.md): final validation regret in %, ~30 runs, on NB111 / NB311.
-REFERENCE = {
-    "NB111": {
-        "RS": 0.822, "REA": 0.584, "LS": 0.616, "BANANAS": 0.336, "REA-WPM": 0.513,
-        "BANANAS-WPM": 0.296, "REA-SVR": 0.239, "LS-SVR": 0.333, "BANANAS-SVR": 0.151,
-    },
-    "NB311": {"RS": 1.494, "REA": 0.652, "BANANAS": 0.696, "BANANAS-SVR": 0.434},
-}  # fmt: skip
+REFERENCE = published.table("x11_lce")
+
+# The seed's benchmark printed beside each candidate set (REFERENCE.md has no NLP11 numbers).
+SEED_BENCHMARK = {"nb111_4": "NB111", "nb311_yahpo": "NB311"}
 
 
 def summarize(rows: Sequence[dict], wall_seconds: float) -> dict:
     """One method's runs on one benchmark -> its summary (regret in percentage points for
-    accuracies, in loss units for losses; mean and s.e.m. over runs)."""
+    accuracies, in loss units for losses; mean and s.e.m. over runs; ``regrets`` per run)."""
     r0 = rows[0]
     acc = r0["sign"] > 0
     reg = np.array([r["final_regret"] for r in rows], float) * (100 if acc else 1)
@@ -31,44 +30,57 @@ def summarize(rows: Sequence[dict], wall_seconds: float) -> dict:
         "unit": "%" if acc else "loss", "budget_seconds": r0["budget"],
         "regret_mean": float(np.nanmean(reg)),
         "regret_sem": float(np.nanstd(reg) / np.sqrt(len(reg))),
+        "regrets": [float(v) for v in reg],
         "num_full": float(np.mean([r["num_full"] for r in rows])),
         "num_partial": float(np.mean([r["num_partial"] for r in rows])),
         "wall_seconds": wall_seconds, "source": r0["source"],
     }  # fmt: skip
 
 
-def markdown(summary: Sequence[dict], seeds: int) -> str:
-    """The summary table, with x11's reference regrets and a comparison to the plain method."""
+def versus_plain(s: dict, plain: dict | None) -> str:
+    """``better`` / ``worse`` / ``equal`` than the plain method's mean regret, with the
+    two-sided Mann-Whitney U p-value over the runs' regrets (``-`` for a plain method)."""
+    if plain is None or plain is s:
+        return "-"
+    m, p = s["regret_mean"], plain["regret_mean"]
+    word = "better" if m < p else ("equal" if m == p else "worse")
+    a, b = s.get("regrets"), plain.get("regrets")
+    if not a or not b or np.allclose(a + b, a[0]):
+        return word
+    from scipy import stats
+
+    return f"{word} (p={stats.mannwhitneyu(a, b, alternative='two-sided').pvalue:.2g})"
+
+
+def markdown(summary: Sequence[dict], seeds: int | None = None) -> str:
+    """The summary table: per method its regret, runs, full / partial trainings, the seed's
+    regret on the matching benchmark (:data:`SEED_BENCHMARK`) and the comparison with the
+    plain method (:func:`versus_plain`). ``seeds`` is unused (each row carries its runs)."""
+    del seeds
     lines = [
         "# Multi-fidelity search with learning-curve extrapolation",
         "",
-        f"Final validation regret at the budget (mean +- s.e.m. over {seeds} seeds; accuracy "
+        "Final validation regret at the budget (mean +- s.e.m. over the runs; accuracy "
         "benchmarks in percentage points, NB-NLP in validation-loss units); full / partial = "
-        "trainings to E_max / to E_few per run. 'x11 ref' = NAS-Bench-x11's numbers (regret %, "
-        "~30 runs) on *its* NB111 / NB311 benchmarks, which are not the ones here.",
+        "trainings to E_max / to E_few per run; 'vs plain' = against the method without LCE "
+        "(two-sided Mann-Whitney p over runs). 'seed' = NAS-Bench-x11's regret (%, ~30 runs) "
+        "on *its* NB111 / NB311, which are not the benchmarks here.",
         "",
     ]
     srcs = sorted({(s["benchmark"], s["source"], s["budget_seconds"]) for s in summary})
     lines += [f"- {b}: {src}; budget {bud:.4g} simulated s" for b, src, bud in srcs] + [""]
     lines += [
-        "| benchmark | method | regret | full | partial | x11 ref NB111 | x11 ref NB311 | "
-        "vs plain |",
+        "| benchmark | method | runs | regret | full | partial | seed | vs plain |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    plain = {(s["benchmark"], s["algorithm"]): s["regret_mean"] for s in summary}
+    plain = {(s["benchmark"], s["algorithm"]): s for s in summary}
     for s in summary:
-        base_alg = s["algorithm"].split("-")[0]
-        ref = [REFERENCE[k].get(s["algorithm"]) for k in ("NB111", "NB311")]
-        vs = "-"
-        if "-" in s["algorithm"] and (s["benchmark"], base_alg) in plain:
-            p = plain[(s["benchmark"], base_alg)]
-            m = s["regret_mean"]
-            vs = "better" if m < p else ("equal" if m == p else "worse")
+        ref = REFERENCE.get(SEED_BENCHMARK.get(s["benchmark"], ""), {}).get(s["algorithm"])
+        base_alg = plain.get((s["benchmark"], s["algorithm"].split("-")[0]))
         lines.append(
-            f"| {s['benchmark']} | {s['algorithm']} | {s['regret_mean']:.4g} +- "
+            f"| {s['benchmark']} | {s['algorithm']} | {s['runs']} | {s['regret_mean']:.4g} +- "
             f"{s['regret_sem']:.2g} | {s['num_full']:.1f} | {s['num_partial']:.1f} | "
-            + " | ".join("-" if r is None else f"{r:.3f}" for r in ref)
-            + f" | {vs} |"
+            f"{'-' if ref is None else f'{ref:.3f}'} | {versus_plain(s, base_alg)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -86,4 +98,4 @@ def plot_rows(rows: Sequence[dict]) -> list[dict]:
     return out
 
 
-__all__ = ["REFERENCE", "markdown", "plot_rows", "summarize"]
+__all__ = ["REFERENCE", "SEED_BENCHMARK", "markdown", "plot_rows", "summarize", "versus_plain"]

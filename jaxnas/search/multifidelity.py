@@ -1,24 +1,29 @@
 """Multi-fidelity search: the LCE wrapper (NAS-Bench-x11's Algorithm 2), Hyperband and BOHB.
 
-A :class:`MultiFidelitySearcher` decides which candidate is trained to which epoch. Like
-:class:`~jaxnas.search.base.Searcher` it is three functions over an explicit state, here on the
-host and for all runs in lockstep (``init(keys, cp)``, ``ask(state, cp, active) -> (Events,
-state)``, ``tell(state, cp, events, values)``); :func:`run` drives any of them with one
-signature and returns the one :class:`~jaxnas.search.base.Trajectory` type (over training
-events, with their ``fidelity``)::
+A :class:`MultiFidelitySearcher` is a :class:`~jaxnas.search.base.Searcher` that also decides
+which candidate is trained to which epoch: the same three functions over an explicit state,
+here on the host and for all runs in lockstep (``init(keys, cp, budget)``, ``ask(state, cp,
+keys, step) -> (Events, state)``, ``tell(state, cp, events, values)``); :func:`run` drives any
+of them -- and any plain searcher, as its full-fidelity version -- with one signature and
+returns the one :class:`~jaxnas.search.base.Trajectory` type (over training events, with their
+``fidelity``)::
 
-    searcher = mf.lce(evolution.regularized_evolution(), mf.wpm_extrapolator(), mf.LCEConfig(20))
-    traj = mf.run(searcher, cp, base.seed_keys(range(10)), budget)     # Trajectory [10, Q]
+    rea = evolution.regularized_evolution()
+    searcher = mf.lce(rea, mf.wpm_extrapolator(), mf.reference_config("nb111", "rea", "wpm"))
+    traj = mf.run(searcher, cp, base.seed_keys(range(10)), budget)  # Trajectory [10, Q]
+    traj = mf.run(rea, cp, base.seed_keys(range(10)), budget)       # the plain searcher
     traj = mf.run(hyperband.bohb(), cp, base.seed_keys(range(10)), budget)
     base.at_budgets(traj, [budget]); mf.to_rows(traj, cp, ...)      # results.run_rows schema
 
-:func:`lce` wraps a single-fidelity searcher the way optax's wrappers wrap a transformation:
-each candidate it proposes is trained for ``e_few`` epochs, its partial curve is extrapolated
-to ``target_epoch`` (WPM, LcSVR, last value or an oracle; :class:`Extrapolator`), and only
-candidates whose prediction beats the top ``top_n`` percent of the fully trained history are
-trained to completion. Only fully trained architectures are told to the wrapped algorithm (and
-can become the incumbent); rejected ones are forgotten by it. :func:`full_fidelity` is the same
-searcher with every candidate trained to ``E_max``.
+:func:`lce` wraps a searcher and returns a searcher (``Searcher -> Searcher``), the way optax's
+wrappers wrap a transformation: each candidate it proposes is trained for ``e_few`` epochs, its
+partial curve is extrapolated to ``target_epoch`` (WPM, LcSVR, last value or an oracle;
+:class:`Extrapolator`), and only candidates whose prediction beats the top ``top_n`` percent
+of the fully trained history (:func:`threshold`) are trained to completion. Only fully trained
+architectures are told to the wrapped algorithm (and can become the incumbent); rejected ones
+are forgotten by it. :func:`full_fidelity` is the same searcher with every candidate trained to
+``E_max``. :func:`reference_config` gives the seed's settings per benchmark, searcher and
+extrapolator (:data:`REFERENCE_PROTOCOL`, read from nas-bench-x11's optimizers).
 
 Budget accounting (simulated seconds; ``full = full_time[row]``, the time to ``E_max``): an
 event training from epoch ``start`` (0: from scratch) to ``epoch`` costs
@@ -45,6 +50,7 @@ which mutation and local search use.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 from collections.abc import Callable, Sequence
@@ -59,13 +65,37 @@ from jaxnas.predictors import lcsvr, wpm
 from jaxnas.search import base, registry, results
 from jaxnas.search import problem as P
 
-# Reference settings of NAS-Bench-x11 (REFERENCE.md): E_max, E_few, budget in seconds.
+# Reference settings of NAS-Bench-x11 (REFERENCE.md; naslib/benchmarks/nas/run_nb111.sh,
+# run_nb311.sh, run_nbnlp.sh): E_max, E_few, budget in simulated seconds.
 REFERENCE_SETTINGS = {
     "nb111": {"e_max": 108, "e_few": 12, "budget": 5.6e5},
     "nb311": {"e_max": 98, "e_few": 20, "budget": 5e6},
     "nb201": {"e_max": 200, "e_few": 20, "budget": None},
     "nlp11": {"e_max": 50, "e_few": 10, "budget": 1e6},
 }
+
+# The seed's extrapolation target and top-n per benchmark, searcher and extrapolator, as
+# ``(index, fraction)`` read from nas-bench-x11's naslib/optimizers/discrete/{rea,ls,bananas}_
+# {lce,svr}/optimizer.py (``self.extrapolation``, ``self.top_n_percent``; ``fidelity`` = 107 on
+# NB101, 97 on DARTS, 49 on NLP). ``index`` indexes the 0-based learning curve ``full_lc``
+# (``full_lc[index]`` is the value after epoch ``index + 1``, the value the threshold compares), so
+# the target *epoch* is ``index + 1`` (:func:`reference_config`). The seed has no RS-LCE; RS takes
+# REA's settings (random proposals are what REA's wrapper sees before its population fills).
+REFERENCE_PROTOCOL = {
+    "nb111": {("rea", "wpm"): (107 // 3, 0.2), ("rea", "svr"): (107, 0.5),
+              ("ls", "wpm"): (107 // 3, 0.2), ("ls", "svr"): (107, 0.2),
+              ("bananas", "wpm"): (107, 0.2), ("bananas", "svr"): (107, 0.5)},
+    "nb311": {(m, e): (97 // 2, 0.2) for m in ("rea", "ls", "bananas") for e in ("wpm", "svr")},
+    "nlp11": {("rea", "wpm"): (49, 0.5), ("rea", "svr"): (49, 0.2),
+              ("ls", "wpm"): (49, 0.2), ("ls", "svr"): (49, 0.2),
+              ("bananas", "wpm"): (49, 0.2), ("bananas", "svr"): (49, 0.5)},
+}  # fmt: skip
+for _p in REFERENCE_PROTOCOL.values():
+    _p.update({("rs", e): _p[("rea", e)] for e in ("wpm", "svr")})
+
+# Architectures trained fully before any extrapolation: the seed's ``population_size`` (REA) and
+# ``num_init`` (LS, BANANAS), both 20 (create_configs.py defaults, run_nb111.sh / run_nbnlp.sh).
+REFERENCE_NUM_FULL_INIT = 20
 
 
 # ----------------------------------------------------------------------------------------------
@@ -231,28 +261,28 @@ def make_events(per_run: Sequence[Sequence[tuple[int, int, int]]]) -> Events:
     return Events(out[0], out[1], out[2], mask)
 
 
-class MultiFidelitySearcher(NamedTuple):
-    """A searcher that chooses how long each candidate is trained (host side, runs in
-    lockstep). Three functions over an explicit host state::
+class MultiFidelitySearcher(base.Searcher):
+    """A :class:`~jaxnas.search.base.Searcher` that also chooses how long each candidate is
+    trained: the same three functions, run on the host for all runs in lockstep (the runs'
+    axis leads, as under ``vmap``), over a :class:`CurveProblem`::
 
-        state = searcher.init(keys, cp)                 # keys [R]: one PRNG key per run
-        events, state = searcher.ask(state, cp, active)  # active [R]: run below its budget
-        state = searcher.tell(state, cp, events, values) # values [R, M]: objective at epoch
+        state = searcher.init(keys, cp, budget)            # keys [R]; budget: seconds per run
+        events, state = searcher.ask(state, cp, keys, step)  # events: Events [R, M]
+        state = searcher.tell(state, cp, events, values)     # values [R, M]: objective at epoch
 
-    ``ask`` returns the training events of one step (:class:`Events`); a step with no event
-    ends the search. A run's budget is checked by the searcher through ``active`` (the LCE
-    wrapper finishes a round it started; Hyperband stops at the first event over budget). The
-    state is host data and may be updated in place. :func:`run` drives any of them:
-    :func:`lce` (a single-fidelity :class:`~jaxnas.search.base.Searcher` wrapped with
-    learning-curve extrapolation), :func:`full_fidelity` (the same searcher, every candidate
-    trained to ``E_max``), :func:`jaxnas.search.hyperband.hyperband` and
-    :func:`jaxnas.search.hyperband.bohb`.
+    ``ask`` returns the training events of one step (:class:`Events`, the multi-fidelity
+    ``index``); a step with no event ends the search. Each searcher tracks what its runs have
+    spent against ``budget`` (:func:`record`; the LCE wrapper finishes a round it started,
+    Hyperband stops at the first event over budget). ``keys`` of ``ask`` are the step's keys
+    of :func:`jaxnas.search.base.run`'s schedule (the searchers here derive their own from
+    ``init``'s, so that promotions do not shift the wrapped searcher's keys). The state is host
+    data and may be updated in place. :func:`run` drives any of them, and any plain
+    ``Searcher`` as :func:`full_fidelity` of it: :func:`lce` (a searcher wrapped with
+    learning-curve extrapolation), :func:`full_fidelity` (every candidate trained to
+    ``E_max``), :func:`jaxnas.search.hyperband.hyperband` and :func:`jaxnas.search.hyperband.bohb`.
     """
 
-    init: Callable
-    ask: Callable
-    tell: Callable
-    name: str = ""
+    __slots__ = ()
 
 
 @dataclasses.dataclass
@@ -275,8 +305,32 @@ class EventLog:
         return float(np.sum(self.cost)) if self.cost else 0.0
 
 
+def record(logs: Sequence[EventLog], cp: CurveProblem, events: Events, values) -> None:
+    """Appends the told events to the runs' logs, each costing :func:`training_cost`."""
+    for s, j in zip(*np.nonzero(events.mask), strict=True):
+        row, e = int(events.row[s, j]), int(events.epoch[s, j])
+        cost = training_cost(cp.full_time[row], int(events.start[s, j]), e, cp.e_max)
+        logs[s].add(row, e, cost, values[s, j])
+
+
+def within_budget(logs: Sequence[EventLog], budget: float) -> np.ndarray:
+    """``bool [R]``: which runs have spent less than ``budget``."""
+    return np.array([lg.spent < budget for lg in logs])
+
+
+_fold_in = jax.vmap(jax.random.fold_in, in_axes=(0, None))
+_split_first = jax.vmap(lambda k: jax.random.split(k)[0])
+_split_second = jax.vmap(lambda k: jax.random.split(k)[1])
+
+
+@jax.jit
+def step_keys(keys: jax.Array, step) -> jax.Array:
+    """``[R]`` keys of step ``step``: :func:`jaxnas.search.base.run`'s ``k_ask`` per run."""
+    return _split_first(_fold_in(_split_second(keys), step))
+
+
 def run(
-    searcher: MultiFidelitySearcher,
+    searcher: base.Searcher,
     cp: CurveProblem,
     keys: jax.Array,
     budget: float,
@@ -285,7 +339,8 @@ def run(
     """Runs ``searcher`` for every key until each run has spent ``budget`` simulated seconds.
 
     Args:
-      searcher: the multi-fidelity algorithm.
+      searcher: a :class:`MultiFidelitySearcher`, or a plain
+        :class:`~jaxnas.search.base.Searcher` (run as :func:`full_fidelity` of it).
       cp: the candidate set with curves.
       keys: ``[R]`` PRNG keys, one per run (:func:`jaxnas.search.base.seed_keys`).
       budget: simulated seconds per run.
@@ -297,23 +352,22 @@ def run(
     """
     if budget <= 0:
         raise ValueError("budget must be positive")
+    if not isinstance(searcher, MultiFidelitySearcher):
+        searcher = full_fidelity(searcher)
     keys = jnp.asarray(keys)
     logs = [EventLog() for _ in range(keys.shape[0])]
-    state = searcher.init(keys, cp)
+    state = searcher.init(keys, cp, budget)
     pos = {e: i for i, e in enumerate(cp.epochs)}
-    for _ in range(max_steps):
-        active = np.array([lg.spent < budget for lg in logs])
-        ev, state = searcher.ask(state, cp, active)
+    for step in range(max_steps):
+        ev, state = searcher.ask(state, cp, step_keys(keys, step), step)
         if not np.any(ev.mask):
             break
-        values = np.zeros(ev.row.shape, np.float64)
-        for s, j in zip(*np.nonzero(ev.mask), strict=True):
-            row, e = int(ev.row[s, j]), int(ev.epoch[s, j])
-            if e not in pos:
-                raise ValueError(f"{searcher.name}: epoch {e} is not a curve point {cp.epochs}")
-            values[s, j] = cp.curves[row, pos[e]]
-            cost = training_cost(cp.full_time[row], int(ev.start[s, j]), e, cp.e_max)
-            logs[s].add(row, e, cost, values[s, j])
+        bad = set(np.asarray(ev.epoch)[ev.mask].tolist()) - set(pos)
+        if bad:
+            raise ValueError(f"epochs {sorted(bad)} are not curve points {cp.epochs}")
+        col = np.array([[pos.get(int(e), 0) for e in r] for r in ev.epoch], np.int64)
+        values = np.where(ev.mask, cp.curves[ev.row, col], 0.0)
+        record(logs, cp, ev, values)
         state = searcher.tell(state, cp, ev, values)
     return stack(logs, cp)
 
@@ -419,10 +473,18 @@ def oracle_extrapolator(cp: CurveProblem) -> Extrapolator:
     return Extrapolator("oracle", predict)
 
 
-def lcsvr_extrapolator(config=None, refit_every: int = 5) -> Extrapolator:
-    """LcSVR trained per run on its fully trained curves (prefix -> value at the target),
-    refitted once the run's history has grown by ``refit_every`` since the last fit (with the
-    round's key folded with the run's slot)."""
+def lcsvr_extrapolator(
+    config=None, refit_every: int = 5, retune_growth: float | None = None
+) -> Extrapolator:
+    """LcSVR trained per run on its fully trained curves (prefix -> value at the target).
+
+    Refitted once the run's history has grown by ``refit_every`` since the last fit (the seed:
+    1, i.e. after every new full training, with a new random search each time). With
+    ``retune_growth = g``, the random-search CV (``config.n_iter`` configurations) runs only when
+    the history has grown ``g``-fold since the last search; the refits in between keep the
+    searched ``C``, ``nu``, ``gamma`` and refit the SVR on the grown history (a departure from
+    the seed's search at every refit, to fit a CPU budget). Keys: the round's key folded with
+    the run's slot."""
     config = lcsvr.fast_config() if config is None else config
 
     def predict(key, b, cache):
@@ -436,11 +498,17 @@ def lcsvr_extrapolator(config=None, refit_every: int = 5) -> Extrapolator:
                     f"LcSVR needs >= {max(config.cv, 3)} fully trained curves, run {g} has "
                     f"{len(hist)}; raise num_full_init"
                 )
-            fitted = cache.get(int(g))
+            fitted = cache.get(int(g))  # (history length at fit, model, at last search)
             if fitted is None or len(hist) - fitted[0] >= refit_every:
-                k = jax.random.fold_in(key, int(g))
-                model = lcsvr.fit(k, hist[:, :n], hist[:, t], config=config)
-                fitted = (len(hist), model)
+                search = fitted is None or retune_growth is None
+                if search or len(hist) >= retune_growth * fitted[2]:
+                    k = jax.random.fold_in(key, int(g))
+                    model = lcsvr.fit(k, hist[:, :n], hist[:, t], config=config)
+                    fitted = (len(hist), model, len(hist))
+                else:
+                    est = copy.deepcopy(fitted[1].estimator)  # refitted below
+                    est.fit(lcsvr.curve_features(hist[:, :n]), hist[:, t])
+                    fitted = (len(hist), fitted[1]._replace(estimator=est), fitted[2])
                 cache[int(g)] = fitted
             sel = b.group == g
             out[sel] = lcsvr.predict(fitted[1], b.partial[sel])
@@ -487,7 +555,8 @@ EXTRAPOLATORS = ("none", "last_value", "svr", "wpm")
 def make_extrapolator(name: str, config=None) -> Extrapolator | None:
     """An extrapolator by name (``'none'``: None, the plain searcher), with settings from a
     mapping (dict or ConfigDict): ``'svr'`` -- ``n_iter``, ``cv``, ... of
-    :class:`~jaxnas.predictors.lcsvr.LcSVRConfig` (reference defaults) and ``refit_every``;
+    :class:`~jaxnas.predictors.lcsvr.LcSVRConfig` (reference defaults), ``refit_every`` and
+    ``retune_growth`` (:func:`lcsvr_extrapolator`);
     ``'wpm'`` -- ``preset`` (:func:`jaxnas.predictors.wpm.preset`, default ``'fast'``) and
     :class:`~jaxnas.predictors.wpm.WPMConfig` field overrides, ``min_batch``."""
     kw = dict(config.to_dict() if hasattr(config, "to_dict") else (config or {}))
@@ -496,8 +565,9 @@ def make_extrapolator(name: str, config=None) -> Extrapolator | None:
     if name == "last_value":
         return last_value_extrapolator()
     if name == "svr":
-        refit = kw.pop("refit_every", 5)
-        return lcsvr_extrapolator(dataclasses.replace(lcsvr.reference_config(), **kw), refit)
+        refit, growth = kw.pop("refit_every", 5), kw.pop("retune_growth", None)
+        cfg = dataclasses.replace(lcsvr.reference_config(), **kw)
+        return lcsvr_extrapolator(cfg, refit, growth)
     if name == "wpm":
         min_batch = kw.pop("min_batch", 16)
         w = wpm.preset(kw.pop("preset", "fast"), **{k: tuple(v) if isinstance(v, list) else v
@@ -519,10 +589,14 @@ class LCEConfig:
       target_epoch: epoch the extrapolators predict and the threshold compares (default
         ``E_max``).
       top_n: percent: a candidate is trained to completion if its prediction beats the
-        ``100 - top_n`` percentile of the run's fully trained values at the target epoch.
+        threshold of the run's fully trained values at the target epoch (``threshold``).
+      threshold: ``'topk'`` (the seed's rule): the smallest of the top ``int(H * top_n / 100)``
+        of the ``H`` history values (all of them when that is 0); ``'percentile'``: the
+        ``100 - top_n`` percentile (linear interpolation).
       num_full_init: architectures trained fully without extrapolation first.
       asks_per_round: ``ask`` calls per round (their candidates are extrapolated together).
-      max_history: history length the wrapped algorithm is initialised with (its padding).
+      max_history: history length the wrapped algorithm is initialised with (its padding);
+        None: the full trainings the budget can pay for, plus 64 (:func:`lce`).
       resume: promoted candidates continue from ``e_few`` (else retrain from scratch).
       max_rounds: safety stop.
     """
@@ -532,20 +606,38 @@ class LCEConfig:
     top_n: float = 30.0
     num_full_init: int = 10
     asks_per_round: int = 1
-    max_history: int = 200
+    max_history: int | None = None
     resume: bool = True
     max_rounds: int = 100_000
+    threshold: str = "topk"
 
 
-def reference_config(benchmark: str, **overrides) -> LCEConfig:
-    """The x11 settings of ``benchmark`` (``'nb111'``, ``'nb311'``, ``'nb201'``, ``'nlp11'``)."""
-    ref = REFERENCE_SETTINGS[benchmark]
-    return LCEConfig(**({"e_few": ref["e_few"]} | overrides))
+def reference_config(
+    benchmark: str, method: str | None = None, extrapolator: str | None = None, **overrides
+) -> LCEConfig:
+    """The seed's settings on ``benchmark`` (``'nb111'``, ``'nb311'``, ``'nb201'``,
+    ``'nlp11'``): ``e_few`` and, for a searcher ``method`` (``'rs'``, ``'rea'``, ``'ls'``,
+    ``'bananas'``) and ``extrapolator`` (``'wpm'``, ``'svr'``) of :data:`REFERENCE_PROTOCOL`,
+    the target epoch (the seed's curve index + 1), ``top_n`` and ``num_full_init`` (20; only
+    that for extrapolators the seed did not run)."""
+    ref = {"e_few": REFERENCE_SETTINGS[benchmark]["e_few"]}
+    if method is not None and extrapolator is not None:
+        ref["num_full_init"] = REFERENCE_NUM_FULL_INIT
+        seed = REFERENCE_PROTOCOL.get(benchmark, {}).get((method, extrapolator))
+        if seed is not None:  # other extrapolators (last value, oracle): set them yourself
+            ref |= {"target_epoch": seed[0] + 1, "top_n": 100.0 * seed[1]}
+    return LCEConfig(**(ref | overrides))
 
 
-_fold_in = jax.vmap(jax.random.fold_in, in_axes=(0, None))
-_split_first = jax.vmap(lambda k: jax.random.split(k)[0])
-_split_second = jax.vmap(lambda k: jax.random.split(k)[1])
+def threshold(values: np.ndarray, top_n: float, rule: str = "topk") -> float:
+    """The value a prediction must beat to be trained to completion (:class:`LCEConfig`'s
+    ``threshold``): ``values [H]`` the history at the target epoch, ``top_n`` percent."""
+    v = np.sort(np.asarray(values, np.float64))
+    if rule == "topk":  # the seed: min(sorted(info)[-int(len(info) * top_n_percent):])
+        return float(v[-int(len(v) * (top_n / 100.0)) :].min())
+    if rule == "percentile":
+        return float(np.percentile(v, 100.0 - top_n))
+    raise ValueError(f"unknown threshold rule {rule!r}; use 'topk' or 'percentile'")
 
 
 @functools.lru_cache(maxsize=32)
@@ -577,6 +669,8 @@ class LCEState:
       hist_rows: per run, its fully trained rows in order; tried / rejected: rows per run.
       rngs: per run, the host generator of replacement rows (:func:`host_rng`).
       cache: the extrapolator's cache.
+      budget: simulated seconds per run; logs: per run, its training events (:func:`record`).
+      inner_size: the wrapped searcher's history size (``max_history``).
     """
 
     inner: object
@@ -587,6 +681,9 @@ class LCEState:
     tried: list
     rejected: list
     cache: dict
+    budget: float
+    logs: list
+    inner_size: int
     round: int = 0
     promoting: bool = False
     cand: np.ndarray | None = None
@@ -601,7 +698,10 @@ def lce(
     extrapolator: Extrapolator | None,
     config: LCEConfig,
 ) -> MultiFidelitySearcher:
-    """Wraps a single-fidelity searcher with learning-curve extrapolation (x11's Algorithm 2).
+    """Wraps a searcher with learning-curve extrapolation (x11's Algorithm 2): ``Searcher ->
+    Searcher``, as optax's wrappers take a transformation and return one. The result is a
+    :class:`MultiFidelitySearcher` (a ``Searcher`` over a :class:`CurveProblem`, run by
+    :func:`run`) with ``batch_size = asks_per_round * searcher.batch_size``.
 
     Each round the wrapped algorithm's ``ask`` is called ``config.asks_per_round`` times
     (``jit(vmap)`` over runs); every candidate is trained to ``e_few`` epochs (or to ``E_max``
@@ -621,13 +721,14 @@ def lce(
 
     Keys: run ``s`` with key ``k`` initialises the wrapped searcher with ``split(k)[0]`` and
     asks round ``r`` with ``split(fold_in(split(k)[1], r))[0]`` (ask ``j > 0`` folds in ``j``),
-    as :func:`jaxnas.search.base.run` does for ``asks_per_round = 1``; the extrapolator gets
-    ``fold_in(fold_in(keys[0], 99_991), r)``.
+    as :func:`jaxnas.search.base.run` does for ``asks_per_round = 1`` (``ask``'s own keys, one
+    per step, are not used: promotion steps would shift them); the extrapolator gets
+    ``fold_in(fold_in(keys[0], 99_991), r)``. The wrapped searcher's history holds
+    ``config.max_history`` rows, by default the full trainings the budget can pay for
+    (``budget // min(full_time)``) plus 64.
     """
     if not 0 < config.top_n <= 100:
         raise ValueError(f"top_n is a percentage in (0, 100], got {config.top_n}")
-    init_v, ask_v, tell_v = _vmapped(searcher, config.max_history)
-
     def target_of(cp: CurveProblem) -> int:
         target = cp.e_max if config.target_epoch is None else int(config.target_epoch)
         if extrapolator is None:
@@ -638,9 +739,19 @@ def lce(
             raise ValueError(f"e_few={config.e_few} must be below the target epoch {target}")
         return target
 
-    def init(keys, cp: CurveProblem) -> LCEState:
+    def history_size(cp: CurveProblem, budget: float) -> int:
+        if config.max_history is not None:
+            return int(config.max_history)
+        n = budget // float(cp.full_time.min())
+        if not n < 1e6:
+            raise ValueError(f"budget {budget} buys {n} full trainings; set max_history")
+        return int(n) + 64
+
+    def init(keys, cp: CurveProblem, budget: float) -> LCEState:
         target_of(cp)
         r = keys.shape[0]
+        size = history_size(cp, budget)
+        init_v = _vmapped(searcher, size)[0]
         return LCEState(
             inner=init_v(_split_first(keys), cp.problem),
             k_run=_split_second(keys),
@@ -650,6 +761,9 @@ def lce(
             tried=[set() for _ in range(r)],
             rejected=[set() for _ in range(r)],
             cache={},
+            budget=float(budget),
+            logs=[EventLog() for _ in range(r)],
+            inner_size=size,
         )
 
     def fresh(st: LCEState, s: int, taken: set[int], n: int) -> int:
@@ -657,7 +771,8 @@ def lce(
         rng = st.rngs[s]
         return int(rng.choice(free)) if len(free) else int(rng.integers(n))
 
-    def ask(st: LCEState, cp: CurveProblem, active):
+    def ask(st: LCEState, cp: CurveProblem, keys=None, step=None):
+        del keys, step  # rounds draw from the keys given to init (see the docstring)
         r_runs = len(st.hist_rows)
         if st.promoting:  # the round's promotions: continue training to E_max
             start = config.e_few if config.resume else 0
@@ -665,10 +780,11 @@ def lce(
             evs = [[(int(st.cand[s, j]), start, cp.e_max) for j in np.flatnonzero(todo[s])]
                    for s in range(r_runs)]  # fmt: skip
             return make_events(evs), st
-        active = np.asarray(active, bool)
+        active = within_budget(st.logs, st.budget)
         if st.round >= config.max_rounds or not active.any():
             return make_events([[] for _ in range(r_runs)]), st
         k_round = _split_first(_fold_in(st.k_run, st.round))
+        ask_v = _vmapped(searcher, st.inner_size)[1]
         cands = []
         for j in range(config.asks_per_round):
             kj = k_round if j == 0 else _fold_in(k_round, j)
@@ -699,7 +815,7 @@ def lce(
         return make_events(evs), st
 
     def tell(st: LCEState, cp: CurveProblem, events: Events, values) -> LCEState:
-        del events, values  # the searcher reads the curve points it trained from ``cp``
+        record(st.logs, cp, events, values)  # values: the searcher reads its curves from cp
         if st.promoting:
             todo = st.promote & ~st.direct & st.active[:, None]
             for s, j in zip(*np.nonzero(todo), strict=True):  # runs, then slots, in order
@@ -745,7 +861,7 @@ def lce(
         if pred.shape != rows.shape:
             raise ValueError(f"{extrapolator.name} returned {pred.shape}, not {rows.shape}")
         for (s, j), p in zip(part, pred, strict=True):
-            thr = np.percentile(histories[s][:, t_idx], 100.0 - config.top_n)
+            thr = threshold(histories[s][:, t_idx], config.top_n, config.threshold)
             if p > thr:
                 st.promote[s, j] = True
             else:
@@ -753,6 +869,10 @@ def lce(
 
     def _finish_round(st: LCEState, cp: CurveProblem) -> LCEState:
         tmask = st.promote & st.active[:, None]
+        longest = max(len(h) for h in st.hist_rows)
+        if longest > st.inner_size:  # the wrapped history would drop rows silently
+            raise ValueError(f"{longest} full trainings exceed max_history={st.inner_size}")
+        tell_v = _vmapped(searcher, st.inner_size)[2]
         for j in range(st.cand.shape[1]):
             if tmask[:, j].any():
                 st.inner = tell_v(
@@ -765,8 +885,7 @@ def lce(
         st.round += 1
         return st
 
-    name = "full_fidelity" if extrapolator is None else f"lce_{extrapolator.name}"
-    return MultiFidelitySearcher(init, ask, tell, name)
+    return MultiFidelitySearcher(init, ask, tell, config.asks_per_round * searcher.batch_size)
 
 
 @registry.register("lce")
@@ -780,19 +899,23 @@ def lce_from_config(
     top_n: float = 30.0,
     num_full_init: int = 10,
     asks_per_round: int = 1,
-    max_history: int = 200,
+    max_history: int | None = None,
     resume: bool = True,
+    threshold: str = "topk",
 ) -> MultiFidelitySearcher:
     """``make_searcher('lce', config)``: the registered ``searcher`` (built from
     ``searcher_config``) wrapped by :func:`lce` with the extrapolator ``extrapolator``
     (:func:`make_extrapolator`) and :class:`LCEConfig` fields as keyword arguments. (Each call
     builds a new wrapped searcher, compiled anew; wrap one object with :func:`lce` to share.)"""
     inner = registry.make_searcher(searcher, searcher_config)
-    cfg = LCEConfig(e_few, target_epoch, top_n, num_full_init, asks_per_round, max_history, resume)
+    cfg = LCEConfig(
+        e_few, target_epoch, top_n, num_full_init, asks_per_round, max_history, resume,
+        threshold=threshold,
+    )  # fmt: skip
     return lce(inner, make_extrapolator(extrapolator, extrapolator_config), cfg)
 
 
-def full_fidelity(searcher: base.Searcher, max_history: int = 200) -> MultiFidelitySearcher:
+def full_fidelity(searcher: base.Searcher, max_history: int | None = None) -> MultiFidelitySearcher:
     """The single-fidelity searcher in the multi-fidelity loop: one candidate per round,
     trained to ``E_max`` (the same queries and keys as :func:`jaxnas.search.base.run`)."""
     return lce(searcher, None, LCEConfig(e_few=0, max_history=max_history))
@@ -841,6 +964,8 @@ def _clean(v):
 
 
 __all__ = [
+    "REFERENCE_NUM_FULL_INIT",
+    "REFERENCE_PROTOCOL",
     "REFERENCE_SETTINGS",
     "CurveProblem",
     "EXTRAPOLATORS",
@@ -866,6 +991,7 @@ __all__ = [
     "reference_config",
     "run",
     "stack",
+    "threshold",
     "to_rows",
     "training_cost",
     "wpm_extrapolator",

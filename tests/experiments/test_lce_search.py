@@ -52,8 +52,8 @@ def test_outputs_written_and_consistent(smoke):
     s = next(s for s in summary if s["algorithm"] == "REA-SVR")
     assert s["regret_mean"] == pytest.approx(np.mean(rea)) and s["unit"] == "loss"
     md = (work / "lce_search.md").read_text()
-    assert "| nbnlp_wt2 | REA-WPM |" in md and "0.584" in md  # x11's REA on NB111 beside ours
-    assert "not the ones here" in md and md.strip() in stdout
+    assert "| nbnlp_wt2 | REA-WPM | 2 |" in md and "p=" in md  # runs; Mann-Whitney vs REA
+    assert "not the benchmarks here" in md and md.strip() in stdout
 
 
 def test_help_explains_flags():

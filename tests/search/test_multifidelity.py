@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from jaxnas.predictors import lcsvr
-from jaxnas.search import base, evolution, registry, sampling
+from jaxnas.search import base, evolution, mf_results, registry, sampling
 from jaxnas.search import hyperband as hb
 from jaxnas.search import multifidelity as mf
 
@@ -84,7 +84,9 @@ def test_lce_budget_accounting_and_history(cp, resume):
     seeds = [0, 1, 2]
     searcher = mf.lce(RS, mf.last_value_extrapolator(), cfg)
     states = []
-    spy = searcher._replace(init=lambda k, c: states.append(searcher.init(k, c)) or states[-1])
+    spy = searcher._replace(
+        init=lambda k, c, b: states.append(searcher.init(k, c, b)) or states[-1]
+    )
     traj = mf.run(spy, cp, base.seed_keys(seeds), budget)
     state = states[0].inner
     for r in range(len(seeds)):
@@ -116,9 +118,10 @@ def test_lce_budget_accounting_and_history(cp, resume):
         best = np.maximum.accumulate(np.where(full, t["value"], -np.inf))
         np.testing.assert_allclose(t["best_y"], best)
         # Promotion rule (one candidate per round): promoted iff the last value beats the
-        # 70th percentile of the fully trained values so far.
+        # smallest of the top int(0.3 H) of the H fully trained values so far (the seed's).
         for q in np.flatnonzero(later & ~full):
-            thr = np.percentile(cp.curves[idx[:q][full[:q]], -1], 70)
+            hist = np.sort(cp.curves[idx[:q][full[:q]], -1])
+            thr = hist[-int(len(hist) * 0.3) :].min()  # [-0:]: all of them
             promoted = q + 1 < len(idx) and full[q + 1] and idx[q + 1] == idx[q]
             if q + 1 < len(idx):
                 assert promoted == (cp.curves[idx[q], e_few - 1] > thr)
@@ -290,3 +293,58 @@ def test_registry_builds_the_multi_fidelity_searchers(cp):
         ta, tb = mf.run(a, cp, keys, budget), mf.run(b, cp, keys, budget)
         np.testing.assert_array_equal(ta.index, tb.index)
         np.testing.assert_array_equal(ta.fidelity, tb.fidelity)
+
+
+def test_lce_is_a_searcher_wrapper(cp):
+    """lce: Searcher -> Searcher (a MultiFidelitySearcher is a Searcher); run takes a plain
+    Searcher as its full-fidelity version; the wrapped history must hold every full training."""
+    cfg = mf.LCEConfig(e_few=3, num_full_init=3, asks_per_round=2)
+    wrapped = mf.lce(REA, mf.last_value_extrapolator(), cfg)
+    assert isinstance(wrapped, base.Searcher) and isinstance(wrapped, mf.MultiFidelitySearcher)
+    assert wrapped.batch_size == 2 * REA.batch_size
+    assert not isinstance(REA, mf.MultiFidelitySearcher)
+    keys, budget = base.seed_keys([0, 1]), 0.2 * cp.full_time.sum()
+    a, b = mf.run(REA, cp, keys, budget), mf.run(mf.full_fidelity(REA), cp, keys, budget)
+    for f in a._fields:
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    with pytest.raises(ValueError, match="max_history"):
+        mf.run(mf.full_fidelity(REA, max_history=4), cp, keys, budget)
+
+
+def test_seed_protocol_settings():
+    """The seed's target epochs and top-n (nas-bench-x11 naslib/optimizers/discrete/*_{lce,svr})
+    and its threshold rule min(sorted(h)[-int(len(h) * top_n):])."""
+    want = {("nb111", "rea", "wpm"): (36, 20.0, 12), ("nb111", "rea", "svr"): (108, 50.0, 12),
+            ("nb111", "ls", "svr"): (108, 20.0, 12), ("nb111", "bananas", "wpm"): (108, 20.0, 12),
+            ("nb311", "ls", "wpm"): (49, 20.0, 20), ("nb311", "bananas", "svr"): (49, 20.0, 20),
+            ("nlp11", "rea", "wpm"): (50, 50.0, 10), ("nlp11", "rea", "svr"): (50, 20.0, 10),
+            ("nlp11", "bananas", "svr"): (50, 50.0, 10), ("nlp11", "rs", "wpm"): (50, 50.0, 10)}
+    for (b, m, e), (target, top_n, e_few) in want.items():
+        c = mf.reference_config(b, m, e)
+        assert (c.target_epoch, c.top_n, c.e_few, c.num_full_init) == (target, top_n, e_few, 20)
+        assert c.threshold == "topk"
+    assert mf.reference_config("nb111", "rea", "wpm", top_n=10.0).top_n == 10.0
+    lv = mf.reference_config("nb311", "rs", "last_value")  # not run by the seed: e_few, 20 only
+    assert (lv.e_few, lv.num_full_init, lv.target_epoch, lv.top_n) == (20, 20, None, 30.0)
+    h = np.array([0.5, 0.9, 0.1, 0.7, 0.3, 0.8, 0.2])
+    for top_n in (20.0, 30.0, 50.0, 10.0):
+        seed = min(np.sort(h)[-int(len(h) * top_n / 100):])  # int(7 * 0.1) = 0: all of h
+        assert mf.threshold(h, top_n) == seed
+    assert mf.threshold(h, 10.0) == 0.1 and mf.threshold(h, 30.0) == 0.8
+    np.testing.assert_allclose(mf.threshold(h, 30.0, "percentile"), np.percentile(h, 70))
+
+
+def test_table_beside_the_seed():
+    """Each benchmark's rows show the seed's regret of its own benchmark and the comparison
+    with the plain method (Mann-Whitney over the runs' regrets)."""
+    rows = [{"benchmark": b, "algorithm": a, "runs": 3, "regret_mean": float(np.mean(r)),
+             "regret_sem": 0.1, "regrets": r, "num_full": 5.0, "num_partial": 0.0,
+             "source": "src", "budget_seconds": 1.0}
+            for b in ("nb111_4", "nb311_yahpo", "nlp11_wt2")
+            for a, r in (("REA", [1.0, 1.1, 1.2]), ("REA-SVR", [0.1, 0.2, 0.3]))]  # fmt: skip
+    md = mf_results.markdown(rows)
+    assert "| nb111_4 | REA | 3 | 1.1 +- 0.1 | 5.0 | 0.0 | 0.584 | - |" in md
+    p = stats.mannwhitneyu([0.1, 0.2, 0.3], [1.0, 1.1, 1.2]).pvalue
+    assert f"| nb111_4 | REA-SVR | 3 | 0.2 +- 0.1 | 5.0 | 0.0 | 0.239 | better (p={p:.2g}) |" in md
+    assert "| nb311_yahpo | REA | 3 | 1.1 +- 0.1 | 5.0 | 0.0 | 0.652 |" in md
+    assert "| nlp11_wt2 | REA-SVR | 3 | 0.2 +- 0.1 | 5.0 | 0.0 | - | better" in md

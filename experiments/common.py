@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable
 
 from absl import app, flags
 from absl import logging as absl_logging
+from ml_collections import config_flags
 
 import experiments
 import jaxnas
@@ -96,6 +97,24 @@ def _is_own(pathname: str) -> bool:
     return path.startswith(_OWN_ROOTS) or (
         main_file is not None and path == os.path.realpath(main_file)
     )
+
+
+def define_config(default: str, help_text: str, name: str = "config"):
+    """The binary's ``--config`` flag (an ml_collections config file, locked against new keys),
+    overridable field by field as ``--config.<field>=...``."""
+    return config_flags.DEFINE_config_file(name, default, help_text, lock_config=True)
+
+
+def config_main(default: str, help_text: str, fn: Callable[..., object]):
+    """The ``main`` of a binary that runs ``fn(config, workdir)`` on its ``--config`` (defined
+    here with :func:`define_config`) and ``--workdir``."""
+    config = define_config(default, help_text)
+
+    def main(argv):
+        check_no_args(argv)
+        fn(config.value, workdir())
+
+    return main
 
 
 def data_dir() -> pathlib.Path:
@@ -192,4 +211,8 @@ def run(main: Callable[[list[str]], object]) -> None:
         initialize_distributed()
         return main(argv)
 
+    # `--help` lists the binary's own flags; the shared ones (--config, --data_dir, --workdir,
+    # the multi-host settings) are defined here, so they are made key flags of the binary too.
+    for flag in flags.FLAGS.get_flags_for_module(__name__):
+        flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
     app.run(_main)

@@ -16,18 +16,14 @@ beside ours; also printed), ``distance_vs_edit.{png,svg}``, ``figure6.{png,svg}`
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.analysis import embedding_study
 from jaxnas.benchmarks import builtin
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config",
+_CONFIG = common.define_config(
     "experiments/configs/embedding_study.py",
     "Study config file (variants ':nb101', ':smoke'); override fields with --config.<field>=..., "
     "e.g. --config.encodings=\"('path_one_hot','arch2vec=run/embeddings.npz')\".",
-    lock_config=True,
 )
 
 

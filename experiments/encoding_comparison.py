@@ -15,16 +15,12 @@ Writes ``encoding_comparison.{jsonl,md}`` and ``encoding_comparison_regret.{png,
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.search import comparison
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config",
+_CONFIG = common.define_config(
     "experiments/configs/encoding_comparison.py",
     "Encoding-comparison configuration.",
-    lock_config=True,
 )
 
 

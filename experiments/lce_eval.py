@@ -13,14 +13,12 @@ x fraction) and ``lce_eval.md`` atomically under ``--workdir`` and prints the ta
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas import io
 from jaxnas.predictors import evaluation
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/lce_eval.py", "LCE evaluation configuration.", lock_config=True
+_CONFIG = common.define_config(
+    "experiments/configs/lce_eval.py", "LCE evaluation configuration.",
 )
 
 

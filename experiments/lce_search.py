@@ -23,7 +23,6 @@ import warnings
 
 import numpy as np
 from absl import logging
-from ml_collections import config_flags
 
 from experiments import common
 from jaxnas import io
@@ -31,8 +30,8 @@ from jaxnas.benchmarks import curve_sets
 from jaxnas.search import base, mf_results, plotting, registry
 from jaxnas.search import multifidelity as mf
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/lce_search.py", "LCE search configuration.", lock_config=True
+_CONFIG = common.define_config(
+    "experiments/configs/lce_search.py", "LCE search configuration.",
 )
 LABEL = {"rs": "RS", "rea": "REA", "ls": "LS", "bananas": "BANANAS", "hyperband": "Hyperband",
          "bohb": "BOHB"}  # fmt: skip

@@ -13,13 +13,11 @@ correlations on the test set (:mod:`jaxnas.analysis.outside`). Writes ``outside_
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.analysis import outside
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/outside_space.py", "Experiment configuration.", lock_config=True
+_CONFIG = common.define_config(
+    "experiments/configs/outside_space.py", "Experiment configuration.",
 )
 
 

@@ -14,20 +14,14 @@ Rerunning with the same ``--workdir`` resumes from the latest checkpoint. See
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.pretrain import arch2vec
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/arch2vec_nb201.py", "arch2vec pretraining config.",
-    lock_config=True,
-)  # fmt: skip
-
-
-def main(argv):
-    common.check_no_args(argv)
-    arch2vec.train_and_evaluate(_CONFIG.value, common.workdir())
+main = common.config_main(
+    "experiments/configs/arch2vec_nb201.py",
+    "arch2vec pretraining config.",
+    arch2vec.train_and_evaluate,
+)
 
 
 if __name__ == "__main__":

@@ -11,19 +11,12 @@ every cell, ``results.json``. See that function for the files written under ``--
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.pretrain import cate
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/cate_nb201.py", "CATE pretraining config.", lock_config=True
+main = common.config_main(
+    "experiments/configs/cate_nb201.py", "CATE pretraining config.", cate.train_and_evaluate
 )
-
-
-def main(argv):
-    common.check_no_args(argv)
-    cate.train_and_evaluate(_CONFIG.value, common.workdir())
 
 
 if __name__ == "__main__":

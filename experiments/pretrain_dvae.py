@@ -12,19 +12,14 @@ the same ``--workdir`` resumes. See :func:`jaxnas.pretrain.dvae.train_and_evalua
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.pretrain import dvae
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/dvae_nb201.py", "D-VAE pretraining config.", lock_config=True
+main = common.config_main(
+    "experiments/configs/dvae_nb201.py",
+    "D-VAE pretraining config.",
+    lambda config, workdir: dvae.train_and_evaluate(config, workdir, common.data_dir()),
 )
-
-
-def main(argv):
-    common.check_no_args(argv)
-    dvae.train_and_evaluate(_CONFIG.value, common.workdir(), common.data_dir())
 
 
 if __name__ == "__main__":

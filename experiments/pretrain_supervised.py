@@ -15,18 +15,15 @@ supervised encoder per seed on that seed's training rows (encoding spec ``superv
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.benchmarks import builtin
 from jaxnas.pretrain import supervised
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/supervised_nb201.py",
+_CONFIG = common.define_config(
+    "experiments/configs/supervised_nb201.py",
     "Supervised encoder config file (supervised_nb201.py / supervised_nb101.py, variant "
     "':smoke'); override fields with --config.<field>=...",
-    lock_config=True,
-)  # fmt: skip
+)
 
 
 def load_benchmark(name: str, dataset: str):

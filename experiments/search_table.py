@@ -24,15 +24,13 @@ from __future__ import annotations
 import pathlib
 
 from absl import flags
-from ml_collections import config_flags
 
 from experiments import common
 from jaxnas.search import experiment
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/search_nb201.py", "Search-table configuration.",
-    lock_config=True,
-)  # fmt: skip
+_CONFIG = common.define_config(
+    "experiments/configs/search_nb201.py", "Search-table configuration.",
+)
 _PRETRAIN = flags.DEFINE_bool(
     "pretrain",
     False,
@@ -40,11 +38,10 @@ _PRETRAIN = flags.DEFINE_bool(
     "--pretrain_config into <workdir>/arch2vec_<space> (reused when complete) and search on "
     "its embeddings.",
 )
-_PRETRAIN_CONFIG = config_flags.DEFINE_config_file(
-    "pretrain_config",
+_PRETRAIN_CONFIG = common.define_config(
     "experiments/configs/arch2vec_nb201.py:reference",
     "arch2vec pretraining config (only with --pretrain; its space must be config.space).",
-    lock_config=True,
+    name="pretrain_config",
 )
 
 

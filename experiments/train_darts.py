@@ -11,22 +11,16 @@ device, orbax checkpoints (rerun with the same ``--workdir`` to resume), ``metri
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.train import darts
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/train_darts.py:reference", "DARTS training config.",
-    lock_config=True,
-)  # fmt: skip
-
-
-def main(argv):
-    common.check_no_args(argv)
-    darts.train_and_evaluate(
-        _CONFIG.value, common.workdir(), data_dir=common.data_dir(), download=common.download()
-    )
+main = common.config_main(
+    "experiments/configs/train_darts.py:reference",
+    "DARTS training config.",
+    lambda config, workdir: darts.train_and_evaluate(
+        config, workdir, data_dir=common.data_dir(), download=common.download()
+    ),
+)
 
 
 if __name__ == "__main__":

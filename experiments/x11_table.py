@@ -13,13 +13,11 @@ beside the seed's Table 3, whose datasets differ) and the test curves of every c
 
 from __future__ import annotations
 
-from ml_collections import config_flags
-
 from experiments import common
 from jaxnas.analysis import x11
 
-_CONFIG = config_flags.DEFINE_config_file(
-    "config", "experiments/configs/x11.py", "x11 table configuration.", lock_config=True
+_CONFIG = common.define_config(
+    "experiments/configs/x11.py", "x11 table configuration.",
 )
 
 

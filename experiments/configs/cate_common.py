@@ -79,6 +79,14 @@ def base_config(space: str) -> ml_collections.ConfigDict:
     return c
 
 
+def space_config(space: str, arg: str | None, **pairs):
+    """:func:`base_config` of ``space`` with its pair-sampling settings ``pairs`` (attribute,
+    delta, k), then the variant tokens ``arg``."""
+    c = base_config(space)
+    c.update(pairs)
+    return apply_variant(c, arg)
+
+
 def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collections.ConfigDict:
     """Applies the comma-separated variant tokens of the module docstring."""
     for token in [t.strip() for t in (arg or "").split(",") if t.strip()]:

@@ -75,8 +75,4 @@ from experiments.configs import cate_common
 
 
 def get_config(arg: str | None = None):
-    c = cate_common.base_config("nb101")
-    c.attribute = "params"
-    c.delta = 2e6
-    c.k = 2
-    return cate_common.apply_variant(c, arg)
+    return cate_common.space_config("nb101", arg, attribute="params", delta=2e6, k=2)

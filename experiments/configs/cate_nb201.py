@@ -36,8 +36,4 @@ from experiments.configs import cate_common
 
 
 def get_config(arg: str | None = None):
-    c = cate_common.base_config("nb201")
-    c.attribute = "params"
-    c.delta = 5e4
-    c.k = 2
-    return cate_common.apply_variant(c, arg)
+    return cate_common.space_config("nb201", arg, attribute="params", delta=5e4, k=2)

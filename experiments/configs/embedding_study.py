@@ -138,22 +138,11 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     if arg == "nb101":
         c.benchmark = "nb101_20k"
     elif arg == "smoke":
-        c.predictive.num_train = 20
-        c.predictive.num_seeds = 2
-        c.predictive.gp_steps = 10
-        c.supervised.num_layers = 2
-        c.supervised.hidden = 16
-        c.supervised.head_hidden = 16
-        c.supervised.epochs = 2
-        c.edit_distance.walk_steps = 30
-        c.edit_distance.max_lag = 3
-        c.landscape.num_walks = 4
-        c.landscape.walk_length = 30
-        c.landscape.max_shift = 5
-        c.landscape.knn = 4
-        c.projection.methods = ("pca", "tsne")
-        c.projection.max_points = 150
-        c.projection.perplexity = 10.0
+        c.predictive.update({"num_train": 20, "num_seeds": 2, "gp_steps": 10})
+        c.supervised.update({"num_layers": 2, "hidden": 16, "head_hidden": 16, "epochs": 2})
+        c.edit_distance.update({"walk_steps": 30, "max_lag": 3})
+        c.landscape.update({"num_walks": 4, "walk_length": 30, "max_shift": 5, "knn": 4})
+        c.projection.update({"methods": ("pca", "tsne"), "max_points": 150, "perplexity": 10.0})
     elif arg not in (None, ""):
         raise ValueError(f"unknown config variant {arg!r}; use '', 'nb101' or 'smoke'")
     return c

@@ -600,15 +600,9 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
 
     steps_per_epoch = len(train_pairs) // config.batch_size
     num_steps = config.num_steps or config.epochs * steps_per_epoch
+    switches = ("dropout", "indirect", "ancestors", "token_ids", "segment_scale", "head_dropout")
     mc = cate_model.make_config(
-        cells.num_ops,
-        config.preset,
-        dropout=config.dropout,
-        indirect=config.indirect,
-        ancestors=config.ancestors,
-        token_ids=config.token_ids,
-        segment_scale=config.segment_scale,
-        head_dropout=config.head_dropout,
+        cells.num_ops, config.preset, **{k: getattr(config, k) for k in switches}
     )
     model = cate_model.CATE(mc)
     mlm = MLMConfig(
@@ -659,23 +653,11 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
         "num_steps": int(num_steps),
         "pretrain": config.to_dict(),
     }
-    stop = min(config.stop_at_step, num_steps) if config.stop_at_step else num_steps
-    t0 = time.perf_counter()
-    state, history = train.fit(
-        state,
-        step_fn,
-        get_batch,
-        stop,
-        k_train,
-        workdir=workdir,
-        config=saved_config,
-        checkpoint_every=config.checkpoint_every,
-        log_every=config.log_every,
-        eval_fn=eval_and_keep_best,
-        eval_every=config.eval_every,
-        examples_per_step=config.batch_size,
+    state, history, run = train.fit_config(
+        state, step_fn, get_batch, num_steps, k_train, config, workdir=workdir,
+        saved_config=saved_config, eval_fn=eval_and_keep_best, eval_every=config.eval_every,
     )
-    t_train = time.perf_counter() - t0
+    t_train = run["seconds"]
 
     params = state.params
     if config.keep_best and "params" in best_params:

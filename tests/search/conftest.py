@@ -68,3 +68,22 @@ def _check(traj, prob, y, name, q, seeds):
         assert float(traj.best_y[:, -1].mean()) > rs_expected_best(y, q)
     if name not in ("rs", "rs_batch", "reinforce", "rea"):
         assert found >= 0.5, found
+
+
+class Memo:
+    """Searchers built once per name (so jit caches are shared across tests) and their toy runs
+    computed once per name (``seeds`` seeds x ``q`` queries)."""
+
+    def __init__(self, factories, q=43, seeds=8):
+        self.factories, self.q, self.seeds = factories, q, seeds
+        self._searchers, self._runs = {}, {}
+
+    def searcher(self, name):
+        if name not in self._searchers:
+            self._searchers[name] = self.factories[name]()
+        return self._searchers[name]
+
+    def runs(self, name):
+        if name not in self._runs:
+            self._runs[name] = check_run(self.searcher(name), name, q=self.q, seeds=self.seeds)
+        return self._runs[name]

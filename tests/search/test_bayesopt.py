@@ -8,7 +8,7 @@ import pytest
 from jaxnas import search
 from jaxnas.predictors import gp
 from jaxnas.search import base
-from tests.search.conftest import check_run, toy_problem
+from tests.search.conftest import Memo, check_run, toy_problem
 
 pytestmark = pytest.mark.usefixtures("single_threaded_blas")
 
@@ -19,22 +19,8 @@ ALGOS = {
     "bananas": lambda: search.bananas(num_init=8, batch_size=4, num_epochs=30),
     "neural_predictor": lambda: search.neural_predictor(num_init=8, batch_size=4, num_epochs=30),
 }
-_SEARCHERS = {}
-
-
-def searcher(name):
-    if name not in _SEARCHERS:
-        _SEARCHERS[name] = ALGOS[name]()
-    return _SEARCHERS[name]
-
-
-_RUNS = {}
-
-
-def runs(name):  # 4 seeds x 31 queries, computed once per algorithm
-    if name not in _RUNS:
-        _RUNS[name] = check_run(searcher(name), name, q=31, seeds=4)
-    return _RUNS[name]
+_MEMO = Memo(ALGOS, q=31, seeds=4)  # computed once per algorithm
+searcher, runs = _MEMO.searcher, _MEMO.runs
 
 
 _SLOW = ("bananas", "neural_predictor", "gp_ucb_batch3")  # 6-13 CPU-s each; dngo stays fast

@@ -10,7 +10,7 @@ import pytest
 from jaxnas import search
 from jaxnas.search import base
 from jaxnas.search import problem as P
-from tests.search.conftest import _check, check_run, rs_expected_best, toy_problem
+from tests.search.conftest import Memo, _check, rs_expected_best, toy_problem
 
 pytestmark = pytest.mark.usefixtures("single_threaded_blas")
 
@@ -22,22 +22,8 @@ ALGOS = {
     "ls": lambda: search.local_search(),
     "reinforce": lambda: search.reinforce(learning_rate=0.1),
 }
-_SEARCHERS = {}
-
-
-def searcher(name):  # one object per name, so jit caches are shared across tests
-    if name not in _SEARCHERS:
-        _SEARCHERS[name] = ALGOS[name]()
-    return _SEARCHERS[name]
-
-
-_RUNS = {}
-
-
-def runs(name):  # 8 seeds x 43 queries, computed once per algorithm
-    if name not in _RUNS:
-        _RUNS[name] = check_run(searcher(name), name)
-    return _RUNS[name]
+_MEMO = Memo(ALGOS)  # 8 seeds x 43 queries, computed once per algorithm
+searcher, runs = _MEMO.searcher, _MEMO.runs
 
 
 @pytest.mark.parametrize("name", list(ALGOS))

@@ -723,32 +723,13 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
         "num_steps": num_steps,
         "pretrain": _config_dict(config),
     }
-    stop = min(config.stop_at_step, num_steps) if config.stop_at_step else num_steps
-    t0 = time.perf_counter()
-    start_step = None
-    mgr = train.checkpoint.manager(workdir)
-    try:
-        start_step = mgr.latest_step() or 0
-    finally:
-        mgr.close()
-    state, history = train.fit(
-        state,
-        step_fn,
-        get_batch,
-        stop,
-        k_train,
-        workdir=workdir,
-        config=saved_config,
-        checkpoint_every=config.checkpoint_every,
-        log_every=config.log_every,
-        examples_per_step=config.batch_size,
-        steps_per_call=steps_per_call,
+    state, history, run = train.fit_config(
+        state, step_fn, get_batch, num_steps, k_train, config, workdir=workdir,
+        saved_config=saved_config, steps_per_call=steps_per_call,
         get_block=get_block if mc.graph_form == "dense" else None,
-        boundaries=(eval_from,) if eval_from > 0 else (),
-        mesh=mesh,
-    )
-    t_train = time.perf_counter() - t0
-    steps_run = int(state.step) - int(start_step)
+        boundaries=(eval_from,) if eval_from > 0 else (), mesh=mesh,
+    )  # fmt: skip
+    t_train, steps_run = run["seconds"], run["steps_run"]
     params, model_state = jax.device_get((state.params, state.model_state))  # off the mesh
 
     metrics, emb = evaluate(
@@ -798,10 +779,8 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
             **metrics["eval_wall_time_s"],
             "total_this_invocation": time.perf_counter() - t_start,
         },
-        "backend": jax.default_backend(),
-        "devices": {"count": jax.device_count(), "processes": jax.process_count(),
-                    "steps_per_call": steps_per_call or 1},
-    }  # fmt: skip
+        **train.runtime_info(steps_per_call),
+    }
     del results["eval_wall_time_s"]
     if primary:
         write_json_atomic(out / "results.json", results)

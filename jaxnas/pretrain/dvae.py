@@ -302,20 +302,11 @@ def train_and_evaluate(config, workdir, data_dir=None) -> dict:
         "num_steps": num_steps,
         "pretrain": _config_dict(config),
     }
-    stop = min(config.stop_at_step, num_steps) if config.stop_at_step else num_steps
-    mgr = train.checkpoint.manager(workdir)
-    try:
-        start_step = mgr.latest_step() or 0
-    finally:
-        mgr.close()
-    t0 = time.perf_counter()
-    state, history = train.fit(
-        state, step_fn, get_batch, stop, k_train, workdir=workdir, config=saved_config,
-        checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-        examples_per_step=config.batch_size,
-    )  # fmt: skip
-    t_train = time.perf_counter() - t0
-    steps_run = int(state.step) - int(start_step)
+    state, history, run = train.fit_config(
+        state, step_fn, get_batch, num_steps, k_train, config, workdir=workdir,
+        saved_config=saved_config,
+    )
+    t_train, steps_run = run["seconds"], run["steps_run"]
 
     metrics, emb = evaluate(model, state.params, cells, train_idx, held_idx, k_eval, config)
     t0 = time.perf_counter()
@@ -358,7 +349,7 @@ def train_and_evaluate(config, workdir, data_dir=None) -> dict:
             **metrics.pop("eval_wall_time_s"),
             "total_this_invocation": time.perf_counter() - t_start,
         },
-        "backend": jax.default_backend(),
+        **train.runtime_info(),
     }
     io.write_json(out / "results.json", results, indent=1)
     for k in ("held_out", "held_out_dvae", "generation", "generation_reference",

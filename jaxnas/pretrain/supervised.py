@@ -380,15 +380,13 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
     }
     log.info("%s: %d labelled cells, %d train / %d held out, %d steps",
              bench.name, len(lab.y), len(train_idx), len(held_idx), num_steps)  # fmt: skip
-    t0 = time.perf_counter()
-    state, history = train.fit(
-        state, step_fn, get_batch, num_steps, k_train, workdir=workdir,
-        config={"model": model_cfg, "benchmark": bench.name, "pretrain": _config_dict(config)},
-        checkpoint_every=config.checkpoint_every, log_every=config.log_every,
-        examples_per_step=config.batch_size, steps_per_call=steps_per_call, get_block=get_block,
-        mesh=mesh,
+    state, history, run = train.fit_config(
+        state, step_fn, get_batch, num_steps, k_train, config, workdir=workdir,
+        saved_config={"model": model_cfg, "benchmark": bench.name,
+                      "pretrain": _config_dict(config)},
+        steps_per_call=steps_per_call, get_block=get_block, mesh=mesh,
     )  # fmt: skip
-    t_train = time.perf_counter() - t0
+    t_train = run["seconds"]
     step_done = int(state.step)
     state = jax.device_get(state)  # off the mesh: evaluation and export on the host's device
 
@@ -440,10 +438,8 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
             "embed": t_embed,
             "total_this_invocation": time.perf_counter() - t_start,
         },
-        "backend": jax.default_backend(),
-        "devices": {"count": jax.device_count(), "processes": jax.process_count(),
-                    "steps_per_call": steps_per_call or 1},
-    }  # fmt: skip
+        **train.runtime_info(steps_per_call),
+    }
     if jaxnas_mesh.is_primary():
         io.write_json(out / "results.json", results, indent=1)
     log.info("held out %s", json.dumps(held))

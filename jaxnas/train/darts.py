@@ -220,7 +220,6 @@ def train_and_evaluate(config, workdir: os.PathLike, data_dir=None, download: bo
         config.channels, config.layers, num_params, len(d.train_images), len(d.test_images),
         steps_per_epoch, num_steps, mesh.num_shards(m),
     )  # fmt: skip
-    stop = min(config.stop_at_step, num_steps) if config.stop_at_step else num_steps
     every = config.checkpoint_every or steps_per_epoch
     steps_run = [0]
 
@@ -228,22 +227,13 @@ def train_and_evaluate(config, workdir: os.PathLike, data_dir=None, download: bo
         steps_run[0] += 1
         return step_fn(state, batch, rng)
 
-    t0 = time.perf_counter()
-    state, history = train.fit(
-        state,
-        counted_step,
-        get_batch,
-        stop,
-        k_train,
-        workdir=out,
-        config={"train_darts": _config_dict(config), "num_steps": num_steps},
-        checkpoint_every=every,
-        log_every=config.log_every,
-        eval_fn=eval_fn,
+    state, history, run = train.fit_config(
+        state, counted_step, get_batch, num_steps, k_train, config, workdir=out,
+        saved_config={"train_darts": _config_dict(config), "num_steps": num_steps},
+        checkpoint_every=every, eval_fn=eval_fn,
         eval_every=int(config.eval_every_epochs * steps_per_epoch),
-        examples_per_step=config.batch_size,
-    )
-    t_train = time.perf_counter() - t0
+    )  # fmt: skip
+    t_train = run["seconds"]
     final = eval_fn(state)
     windows = [r["examples_per_s"] for r in history if "examples_per_s" in r]
     results = {

@@ -1,5 +1,5 @@
-"""What every binary shares: the ``--data_dir`` / ``--workdir`` / ``--download`` flags, quiet
-logging, progress bars and :func:`run` (``absl.app.run`` plus that set-up).
+"""What every binary shares: ``--config`` / ``--data_dir`` / ``--workdir`` / ``--download``, quiet
+logging and progress bars (:mod:`experiments.logs`), :func:`run` (``absl.app.run`` + set-up).
 
 A binary imports this module instead of defining those flags itself (absl flags can be defined
 only once per process, and several binaries are imported by the tests in one process)::
@@ -32,19 +32,16 @@ runs before any ``experiments.<name>`` module body and so before jax is imported
 
 from __future__ import annotations
 
-import functools
-import logging as pylogging
-import os
 import pathlib
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from absl import app, flags
-from absl import logging as absl_logging
 from ml_collections import config_flags
 
 import experiments
-import jaxnas
+from experiments.logs import progress as progress  # progress: re-exported
+from experiments.logs import quiet_logging
 from jaxnas import io as jio
 from jaxnas import mesh
 from jaxnas.data import resolve_data_dir
@@ -81,23 +78,6 @@ _DISTRIBUTED_AUTO = flags.DEFINE_bool(
     "Multi-host: jax.distributed.initialize() with everything auto-detected (Cloud TPU pod "
     "slices, SLURM, Open MPI); leave the three flags above unset.",
 )
-
-# INFO/DEBUG records are kept only when emitted from code under these directories (or from the
-# ``__main__`` script).
-_OWN_ROOTS = tuple(
-    os.path.dirname(os.path.realpath(m.__file__)) + os.sep for m in (experiments, jaxnas)
-)
-
-
-@functools.lru_cache(maxsize=1024)
-def _is_own(pathname: str) -> bool:
-    """Whether a record's file is in jaxnas, experiments or the ``__main__`` script."""
-    path = os.path.realpath(pathname)
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    return path.startswith(_OWN_ROOTS) or (
-        main_file is not None and path == os.path.realpath(main_file)
-    )
-
 
 def define_config(default: str, help_text: str, name: str = "config"):
     """The binary's ``--config`` flag (an ml_collections config file, locked against new keys),
@@ -139,53 +119,6 @@ def check_no_args(argv) -> None:
     """Raises ``app.UsageError`` on positional arguments (all input goes through flags)."""
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-
-
-class _OwnInfoOnly(pylogging.Filter):
-    """Drops INFO/DEBUG records that come from outside jaxnas, experiments and ``__main__``."""
-
-    def filter(self, record: pylogging.LogRecord) -> bool:
-        if record.levelno >= pylogging.WARNING:
-            return True
-        return _is_own(str(record.pathname))
-
-
-_FILTER = _OwnInfoOnly()
-
-
-def quiet_logging(third_party: bool = False) -> None:
-    """Turns off other libraries' INFO chatter (orbax's checkpoint lines, jax's backend probing,
-    etils); warnings and errors of every library, and all of this project's logging, stay.
-
-    Works on absl's handler (orbax logs through absl, jax through Python logging; absl's handler
-    receives both) by the file a record comes from, so it is safe to call more than once.
-
-    Args:
-      third_party: keep the other libraries' INFO logging (undoes an earlier call).
-    """
-    handler = absl_logging.get_absl_handler()
-    handler.removeFilter(_FILTER)
-    for h in pylogging.getLogger().handlers:
-        h.removeFilter(_FILTER)
-    if third_party:
-        return
-    handler.addFilter(_FILTER)
-    for h in pylogging.getLogger().handlers:
-        if h is not handler:
-            h.addFilter(_FILTER)
-
-
-def progress(iterable: Iterable | None = None, **kwargs):
-    """A tqdm progress bar on stderr, off when stderr is not a terminal (logs, tests).
-
-    Keyword arguments go to ``tqdm.tqdm`` (``desc``, ``total``, ``unit``, ...).
-    """
-    from tqdm import tqdm
-
-    kwargs.setdefault("disable", not sys.stderr.isatty())
-    kwargs.setdefault("dynamic_ncols", True)
-    kwargs.setdefault("leave", False)
-    return tqdm(iterable, **kwargs)
 
 
 def initialize_distributed() -> None:

@@ -29,6 +29,8 @@ last position, a global pooling node under CATE's mask).
 
 import ml_collections
 
+from experiments.configs import pretrain_common
+
 
 def base_config(space: str) -> ml_collections.ConfigDict:
     """The paper's settings (reference model sizes and optimiser) for ``space``."""
@@ -87,45 +89,32 @@ def space_config(space: str, arg: str | None, **pairs):
     return apply_variant(c, arg)
 
 
+def _smoke(c: ml_collections.ConfigDict) -> None:
+    c.update({"preset": "cpu_tiny", "num_cells": 300, "batch_size": 16, "num_steps": 6,
+              "max_eval_pairs": 64, "log_every": 2, "checkpoint_every": 3, "eval_every": 2,
+              "warmup_steps": 2, "embed_batch_size": 128})  # fmt: skip
+
+
+def _jaxnas_v0(c: ml_collections.ConfigDict) -> None:
+    c.update({"pair_window": "symmetric", "token_ids": "distinct", "smoothing_support": "uniform",
+              "decay_all": True, "segment_scale": False, "head_dropout": False,
+              "keep_best": False})  # fmt: skip
+
+
+VARIANTS = {
+    "smoke": _smoke,
+    "cpu": lambda c: c.update({"preset": "cpu_small", "batch_size": 256}),
+    "direct": lambda c: setattr(c, "indirect", False),
+    "ancestors": lambda c: setattr(c, "ancestors", True),
+    "two_cell": lambda c: c.update(
+        {"darts_cells": ("normal", "reduce"), "darts_tie_reduce": False}
+    ),
+    "jaxnas_v0": _jaxnas_v0,
+}
+"""The named variant tokens of the module docstring (``delta=`` and ``k=`` also)."""
+
+
 def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collections.ConfigDict:
     """Applies the comma-separated variant tokens of the module docstring."""
-    for token in [t.strip() for t in (arg or "").split(",") if t.strip()]:
-        if token == "smoke":
-            c.preset = "cpu_tiny"
-            c.num_cells = 300
-            c.batch_size = 16
-            c.num_steps = 6
-            c.max_eval_pairs = 64
-            c.log_every = 2
-            c.checkpoint_every = 3
-            c.eval_every = 2
-            c.warmup_steps = 2
-            c.embed_batch_size = 128
-        elif token == "cpu":
-            c.preset = "cpu_small"
-            c.batch_size = 256
-        elif token == "direct":
-            c.indirect = False
-        elif token == "ancestors":
-            c.ancestors = True
-        elif token == "two_cell":
-            c.darts_cells = ("normal", "reduce")
-            c.darts_tie_reduce = False
-        elif token == "jaxnas_v0":
-            c.pair_window = "symmetric"
-            c.token_ids = "distinct"
-            c.smoothing_support = "uniform"
-            c.decay_all = True
-            c.segment_scale = False
-            c.head_dropout = False
-            c.keep_best = False
-        elif token.startswith("delta="):
-            c.delta = float(token.split("=", 1)[1])
-        elif token.startswith("k="):
-            c.k = int(token.split("=", 1)[1])
-        else:
-            raise ValueError(
-                f"unknown CATE config token {token!r}; "
-                "use smoke, cpu, direct, ancestors, two_cell, jaxnas_v0, delta=, k="
-            )
-    return c
+    keyed = {"delta": ("delta", float), "k": ("k", int)}
+    return pretrain_common.apply_tokens(c, arg, VARIANTS, keyed, "CATE")

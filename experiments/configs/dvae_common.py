@@ -12,6 +12,8 @@ a few steps (numbers meaningless).
 
 import ml_collections
 
+from experiments.configs import pretrain_common
+
 
 def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
     c = ml_collections.ConfigDict()
@@ -42,24 +44,13 @@ def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
     return c
 
 
+def _smoke(c: ml_collections.ConfigDict) -> None:
+    c.update({"num_cells": 200, "hidden": 16, "latent": 8, "num_steps": 6, "batch_size": 8,
+              "log_every": 2, "checkpoint_every": 3, "eval_batch_size": 64,
+              "num_latent_samples": 100, "num_prior_samples": 50})  # fmt: skip
+
+
 def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collections.ConfigDict:
     """``smoke``, or ``cells=<k>`` (a random subset of k cells), ``epochs=<e>``, comma-separated."""
-    for token in [t.strip() for t in (arg or "").split(",") if t.strip()]:
-        if token == "smoke":
-            c.num_cells = 200
-            c.hidden = 16
-            c.latent = 8
-            c.num_steps = 6
-            c.batch_size = 8
-            c.log_every = 2
-            c.checkpoint_every = 3
-            c.eval_batch_size = 64
-            c.num_latent_samples = 100
-            c.num_prior_samples = 50
-        elif token.startswith("cells="):
-            c.num_cells = int(token.split("=", 1)[1])
-        elif token.startswith("epochs="):
-            c.epochs = int(token.split("=", 1)[1])
-        else:
-            raise ValueError(f"unknown config variant {token!r}")
-    return c
+    keyed = {"cells": ("num_cells", int), "epochs": ("epochs", int)}
+    return pretrain_common.apply_tokens(c, arg, {"smoke": _smoke}, keyed, "D-VAE")

@@ -27,9 +27,17 @@ Other tokens (comma-separated, after the first): ``genotype=<name>``, ``epochs=<
 
 import ml_collections
 
+from experiments.configs import pretrain_common
+
+
+def _smoke(c: ml_collections.ConfigDict) -> None:
+    c.channels, c.layers = 8, 2
+    c.batch_size, c.epochs, c.num_steps = 8, 2, 4
+    c.data, c.synthetic_train, c.synthetic_test = "synthetic", 16, 12
+    c.log_every, c.checkpoint_every, c.eval_batch_size = 1, 2, 8
+
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-    tokens = [t.strip() for t in (arg or "reference").split(",") if t.strip()]
     c = ml_collections.ConfigDict()
     c.genotype = "DARTS_V2"  # a name of jaxnas.models.darts_network.KNOWN_GENOTYPES or a string
     c.channels = 36
@@ -55,21 +63,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.checkpoint_every = 0  # steps; 0: every epoch
     c.eval_every_epochs = 1  # the reference evaluates on the test set after every epoch
     c.eval_batch_size = 500
-    for t in tokens:
-        if t == "reference":
-            pass
-        elif t == "smoke":
-            c.channels, c.layers = 8, 2
-            c.batch_size, c.epochs, c.num_steps = 8, 2, 4
-            c.data, c.synthetic_train, c.synthetic_test = "synthetic", 16, 12
-            c.log_every, c.checkpoint_every, c.eval_batch_size = 1, 2, 8
-        elif t.startswith("genotype="):
-            c.genotype = t.split("=", 1)[1]
-        elif t.startswith("epochs="):
-            c.epochs = int(t.split("=", 1)[1])
-        else:
-            raise ValueError(
-                f"unknown train_darts config token {t!r}: reference, smoke, "
-                "genotype=<name>, epochs=<int>"
-            )
-    return c
+    return pretrain_common.apply_tokens(
+        c, arg or "reference", {"reference": lambda c: None, "smoke": _smoke},
+        {"genotype": ("genotype", str), "epochs": ("epochs", int)}, "train_darts",
+    )  # fmt: skip

@@ -115,14 +115,9 @@ def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collectio
         elif token == "jraph":
             c.graph_form = "jraph"
         elif token == "smoke":
-            c.num_cells = 300
-            c.hidden = 16
-            c.num_steps = 6
-            c.batch_size = 8
-            c.log_every = 2
-            c.checkpoint_every = 3
-            c.eval_batch_size = 64
-            c.num_latent_samples = 200
+            c.update({"num_cells": 300, "hidden": 16, "num_steps": 6, "batch_size": 8,
+                      "log_every": 2, "checkpoint_every": 3, "eval_batch_size": 64,
+                      "num_latent_samples": 200})  # fmt: skip
         else:
             raise ValueError(f"unknown config variant {token!r}")
     return c

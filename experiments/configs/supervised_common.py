@@ -36,16 +36,9 @@ def base_config(benchmark: str, epochs: int) -> ml_collections.ConfigDict:
 
 def apply_variant(c: ml_collections.ConfigDict, arg: str | None) -> ml_collections.ConfigDict:
     if arg == "smoke":
-        c.num_labels = 300
-        c.num_layers = 2
-        c.hidden = 16
-        c.head_hidden = 16
-        c.batch_size = 16
-        c.num_steps = 8
-        c.log_every = 4
-        c.checkpoint_every = 4
-        c.eval_batch_size = 128
-        c.export = "labelled"
+        c.update({"num_labels": 300, "num_layers": 2, "hidden": 16, "head_hidden": 16,
+                  "batch_size": 16, "num_steps": 8, "log_every": 4, "checkpoint_every": 4,
+                  "eval_batch_size": 128, "export": "labelled"})  # fmt: skip
     elif arg not in (None, ""):
         raise ValueError(f"unknown config variant {arg!r}; use '' or 'smoke'")
     return c

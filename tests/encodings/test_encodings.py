@@ -596,13 +596,8 @@ def test_pair_attention_mask():
 
 @pytest.mark.slow
 def test_benchmark_smoke(run_binary):
-    r = run_binary(
-        "experiments.benchmarks.encode_nb101",
-        "--num_cells=3000",
-        "--loop_cells=100",
-        "--repeats=1",
-        timeout=300,
-    )
+    args = "--num_cells=3000 --loop_cells=100 --repeats=1".split()
+    r = run_binary("experiments.benchmarks.encode_nb101", *args, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "| nb101 path_truncated |" in r.stdout
     assert "per-cell Python loop" in r.stdout

@@ -68,6 +68,13 @@ def _fsync_dir(directory: pathlib.Path) -> None:
 _WRITER = [True]
 
 
+def make_dir(path: PathLike) -> pathlib.Path:
+    """``path`` as a ``pathlib.Path``, created with its parents if missing (a run's workdir)."""
+    out = pathlib.Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def set_writer(enabled: bool) -> None:
     """Whether this process writes files (default True). In a multi-process run every process
     but the primary one sets False: the writers then write to memory and drop it."""
@@ -207,6 +214,7 @@ __all__ = [
     "append_jsonl",
     "atomic_open",
     "is_writer",
+    "make_dir",
     "read_jsonl",
     "read_npz",
     "set_writer",

@@ -61,7 +61,6 @@ import functools
 import json
 import logging
 import os
-import pathlib
 import time
 from typing import Any, NamedTuple
 
@@ -668,8 +667,7 @@ def train_and_evaluate(config, workdir: os.PathLike) -> dict:
       The results dict.
     """
     t_start = time.perf_counter()
-    out = pathlib.Path(workdir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = io.make_dir(workdir)
     key = jax.random.key(config.seed)
     k_data, k_split, k_init, k_batches, k_train, k_gen = (
         jax.random.fold_in(key, i) for i in range(6)

@@ -567,8 +567,7 @@ def train_and_evaluate(config, workdir: str | os.PathLike) -> dict:
     baselines of the embedded parameters, curves, config, data, wall times).
     """
     t_start = time.perf_counter()
-    out = pathlib.Path(workdir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = io.make_dir(workdir)
     key = jax.random.key(config.seed)
     k_data, k_split, k_pairs_tr, k_pairs_ev, k_init, k_batches, k_train, k_eval = (
         jax.random.fold_in(key, i) for i in range(8)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pathlib
 import time
 
 import jax
@@ -267,8 +266,7 @@ def train_and_evaluate(config, workdir, data_dir=None) -> dict:
     ``embeddings.npz`` and ``results.json`` under ``workdir`` (rerunning resumes).
     ``data_dir``: only for ``embed_benchmark`` (the benchmark file)."""
     t_start = time.perf_counter()
-    out = pathlib.Path(workdir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = io.make_dir(workdir)
     if config.space not in SPACES:
         raise ValueError(f"space must be one of {SPACES}, got {config.space!r}")
     key = jax.random.key(config.seed)

@@ -48,7 +48,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import pathlib
 import time
 from typing import Any, NamedTuple
 
@@ -330,8 +329,7 @@ def train_and_evaluate(config, workdir: os.PathLike, bench: tabular.TabularBench
       The results dict.
     """
     t_start = time.perf_counter()
-    out = pathlib.Path(workdir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = io.make_dir(workdir)
     key = jax.random.key(config.seed)
     k_sub, k_split, k_init, k_batches, k_train = (jax.random.fold_in(key, i) for i in range(5))
     lab = labelled_cells(bench, config.metric)

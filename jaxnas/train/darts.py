@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import os
-import pathlib
 import time
 from typing import Any
 
@@ -176,8 +175,7 @@ def train_and_evaluate(config, workdir: os.PathLike, data_dir=None, download: bo
       The results dict.
     """
     t_start = time.perf_counter()
-    out = pathlib.Path(workdir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = io.make_dir(workdir)
     d = load_data(config, data_dir, download)
     m = mesh.make_mesh()
     if config.batch_size % mesh.num_shards(m):

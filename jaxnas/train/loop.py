@@ -112,8 +112,8 @@ def fit(
         else None
     )
     if mesh is not None:
-        state = step_lib.put_replicated(state, mesh)
-        rng = step_lib.put_replicated(jax.random.key_data(rng), mesh)
+        state = mesh_lib.replicate(state, mesh)
+        rng = mesh_lib.replicate(jax.random.key_data(rng), mesh)
     if steps_per_call is not None and get_block is None:
 
         def get_block(steps):

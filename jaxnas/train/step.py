@@ -114,27 +114,11 @@ def block_sharding(mesh: Mesh) -> NamedSharding:
 
 def put_block(batches, mesh: Mesh | None):
     """Places a host block of batches (leaves ``[K, B, ...]``) for :func:`make_block_step`:
-    ``B`` split over ``mesh`` (every process passes the same global block and contributes its
-    own devices' slices, so this works multi-host), or on the default device."""
+    ``B`` split over ``mesh`` (:func:`jaxnas.mesh.put`, so multi-host too), or on the default
+    device."""
     if mesh is None:
         return jax.device_put(batches)
-    sharding = block_sharding(mesh)
-    return jax.tree.map(
-        lambda x: jax.make_array_from_callback(x.shape, sharding, lambda i, x=x: x[i]), batches
-    )
-
-
-def put_replicated(tree, mesh: Mesh):
-    """Places a host pytree (the same in every process, e.g. an initial state) whole on every
-    device of ``mesh`` (like :func:`jaxnas.mesh.replicate`, but built from each process's own
-    copy, so it also works multi-host)."""
-    sharding = mesh_lib.replicated(mesh)
-
-    def put(x):
-        x = jax.device_get(x)
-        return jax.make_array_from_callback(x.shape, sharding, lambda i, x=x: x[i])
-
-    return jax.tree.map(put, tree)
+    return mesh_lib.put(batches, block_sharding(mesh))
 
 
 def make_eval_step(metrics_fn: Callable[[Any, Any, Any], dict], jit: bool = True):

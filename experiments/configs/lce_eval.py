@@ -65,6 +65,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     # model's last-value guard (jaxnas.predictors.curves.fit_guard) is fitted on them; the
     # unguarded predictions are reported as 'wpm_raw' / 'lcsvr_raw'. 0: no guard.
     c.num_calib = 32
+    # The WPM fits every curve on its own, so its guard is fitted on the calibration curves plus
+    # training curves up to this many (fewer guard curves: noisier coverage, issue 14).
+    c.wpm_num_calib = 128
     c.max_train = 0  # LcSVR training curves (0: all not in the test split)
     c.methods = ("wpm", "lcsvr", "last_value")
     # WPM: preset 'reference' (11 families, 500 + 500, depth 8), 'eval' (11 families,
@@ -80,6 +83,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
         c.fractions = (0.2, 0.5)
         c.num_test = 8
         c.num_calib = 8
+        c.wpm_num_calib = 8
         c.max_train = 60
         c.wpm_preset = "smoke"
         c.wpm_batch = 8

@@ -261,8 +261,8 @@ def markdown(rows: Sequence[dict], levels: Sequence[float], batch: int) -> str:
         + "\n".join(descs)
         + "\n\nRMSE in loss units; rank correlations of predicted vs true final loss; "
         "cov = coverage of the WPM's central predictive intervals (with observation noise); "
-        "'wpm' / 'lcsvr' are guarded (blend with the last value, widened intervals, fitted on "
-        "held-out calibration curves), '_raw' unguarded; "
+        "'wpm' / 'lcsvr' are guarded (capped blend with the last value; intervals widened and "
+        "conformalised per level; fitted on held-out calibration curves), '_raw' unguarded; "
         f"s/curve = WPM fit seconds per curve in batches of {batch}.\n\n" + "\n".join(lines) + "\n"
     )
 

@@ -134,7 +134,8 @@ def _prior_draws(cfg, n, t, seed):
 @pytest.mark.slow
 def test_guarded_wpm_coverage_is_nominal_on_prior_draws():
     """Fit + guard (fitted on 32 prior draws) covers 40 fresh prior draws' observed final values
-    at about the nominal rates (0.82 / 0.57 at 90% / 50% when written). The unguarded samples
+    at about the nominal rates (0.85 / 0.50 at 90% / 50% when written; 0.82 / 0.57 before each
+    level got its own conformal map, issue 14). The unguarded samples
     (all there was before issue 14's fix) cover 0.60 / 0.28 and fail this: the short NUTS
     chains under-disperse even when the model is exactly right."""
     cfg, t, n_obs, n_cal = wpm.fast_config(), 50, 10, 32
@@ -149,4 +150,4 @@ def test_guarded_wpm_coverage_is_nominal_on_prior_draws():
         _coverage(s[n_cal:], truth[n_cal:], 0.9),
         _coverage(s[n_cal:], truth[n_cal:], 0.5),
     )
-    assert cov90 >= 0.75 and 0.35 <= cov50 <= 0.8, (cov90, cov50, raw90, raw50, g)
+    assert cov90 >= 0.75 and 0.35 <= cov50 <= 0.65, (cov90, cov50, raw90, raw50, g)

@@ -181,6 +181,15 @@ def main(argv):
         for kind in ("wall", "cpu"):
             v[f"{kind}_ratio"] = (rows[base_name][f"{kind}_seconds_per_curve"]
                                   / v[f"{kind}_seconds_per_curve"])  # fmt: skip
+    if g and checkout is not None:  # test curves per guard fit at which guarded reaches x50
+        room = (
+            rows[base_name]["cpu_seconds_per_curve"]
+            / 50
+            / rows["jaxnas_raw"]["cpu_seconds_per_curve"]
+        )
+        rows["jaxnas_guarded"]["test_curves_per_guard_for_x50_cpu"] = (
+            g / (room - 1) if room > 1 else None
+        )
     out = {"curves": n, "curve_indices": [int(i) for i in perm[:n]], "guard_curves": g,
            "observed": k, "target": t, "preset": _PRESET.value, "rounds": rounds,
            "jaxnas_compile_and_first_call_seconds": compile_s, "baseline": base_name, "rows": rows,
@@ -190,12 +199,14 @@ def main(argv):
            "jaxnas_rounds_wall_cpu": times, "device": str(jax.devices()[0])}  # fmt: skip
     side_by_side.finish(out)
     print(f"{'row':26s} {'wall s/curve':>12s} {'cpu s/curve':>11s} {'x wall':>7s} {'x cpu':>7s}"
-          f" {'RMSE':>6s} {'medAE':>6s} {'cov50':>5s} {'cov90':>5s}", file=sys.stderr)  # fmt: skip
+          f" {'RMSE':>6s} {'medAE':>6s} {'cov50':>5s} {'cov90':>5s} {'w50':>5s} {'w90':>5s}",
+          file=sys.stderr)  # fmt: skip
     for name, v in rows.items():
         print(f"{name:26s} {v['wall_seconds_per_curve']:12.3f} {v['cpu_seconds_per_curve']:11.3f}"
               f" {v['wall_ratio']:7.1f} {v['cpu_ratio']:7.1f} {v.get('rmse', np.nan):6.3f}"
               f" {v.get('median_abs_error', np.nan):6.3f} {v.get('coverage_50', np.nan):5.2f}"
-              f" {v.get('coverage_90', np.nan):5.2f}", file=sys.stderr)  # fmt: skip
+              f" {v.get('coverage_90', np.nan):5.2f} {v.get('width_50', np.nan):5.2f}"
+              f" {v.get('width_90', np.nan):5.2f}", file=sys.stderr)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ overfitting, pooling and embedding export."""
 
 import dataclasses
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,6 +15,7 @@ from jaxnas import embeddings as emb_io
 from jaxnas import train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cm
+from jaxnas.models import transformer
 from jaxnas.pretrain import cate
 from jaxnas.spaces import darts
 from tests.cate_checks import assert_distinct_as_classes, cate_classes
@@ -376,3 +378,30 @@ def test_smoothed_targets_as_cate():
     np.testing.assert_allclose(q, [0.025, 0.025, 0.9, 0.025, 0.025, 0, 0], rtol=1e-6)
     u = np.asarray(cate.smoothed_targets(jnp.array([2]), dv, 0.1, "uniform"))[0]
     np.testing.assert_allclose(u[5:], 0.1 / 7, rtol=1e-6)
+
+
+def test_train_step_unchanged_by_fused_dropout(monkeypatch):
+    """One training step (loss, metrics, updated parameters) with jaxnas's fused-Threefry
+    dropout equals the step with flax's ``nn.Dropout`` (issue 18: the speed-up must not change
+    published numbers)."""
+    adj, ops = _random_cells(9, b=8)
+    ya, yo = _random_cells(10, b=8)
+    batch = {"adj_x": adj, "ops_x": ops, "adj_y": ya, "ops_y": yo}
+    model = _model()  # cpu_tiny, dropout 0.1
+    tx = cate.make_optimizer(10)
+
+    def one_step():
+        state = train.create(_init(model, adj, ops), tx)
+        step = train.make_train_step(cate.make_loss_fn(model), tx)
+        return step(state, batch, jax.random.key(4))
+
+    ours = one_step()
+    monkeypatch.setattr(transformer, "Dropout", nn.Dropout)
+    monkeypatch.setattr(cm, "Dropout", nn.Dropout)
+    theirs = one_step()
+    np.testing.assert_allclose(ours[1]["loss"], theirs[1]["loss"], rtol=1e-6)
+    np.testing.assert_allclose(ours[1]["grad_norm"], theirs[1]["grad_norm"], rtol=1e-5)
+    for a, b in zip(
+        jax.tree.leaves(ours[0].params), jax.tree.leaves(theirs[0].params), strict=True
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

@@ -16,12 +16,14 @@ the enumeration so start-up stays short):
   Python data preparation is not timed);
 
 interleaved: ``--rounds`` rounds of ``--steps`` steps each, reference then jaxnas; medians over
-all timed steps. FLOPs per step are the model's: XLA's ``cost_analysis`` of the lowered jaxnas
-step of the same model without dropout (the dropout RNG's integer ops are no model work, and
-XLA counts them as FLOPs); the reference runs the same model, so its FLOP/s use them too. The
-machine's matmul peak is measured in the same run
-(best of a few ``2048^3`` float32 XLA matmuls), and both FLOP/s are printed as a fraction of it.
-The load average is recorded before and after: the machine may be shared.
+all timed steps, of wall and of process CPU time (on a shared machine the CPU time is the
+steadier measure of a step's work; wall time also counts the waits for a core). FLOPs per step
+are the model's: XLA's ``cost_analysis`` of the lowered jaxnas step of the same model without
+dropout (the dropout RNG's integer ops are no model work, yet XLA counts them as FLOPs); the
+reference runs the same model, so its FLOP/s use them too. The machine's matmul peak is
+measured in the same run (best of a few ``2048^3`` float32 XLA matmuls), and both FLOP/s are
+printed as a fraction of it. The load average is recorded before and after: the machine may be
+shared.
 """
 
 from __future__ import annotations
@@ -107,10 +109,12 @@ class Reference:
         )  # fmt: skip
         self.threads = json.loads(self.proc.stdout.readline())["threads"]
 
-    def times(self, k: int) -> list[float]:
+    def times(self, k: int) -> tuple[list[float], list[float]]:
+        """Wall and process CPU seconds of ``k`` steps."""
         self.proc.stdin.write(f"{k}\n")
         self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())["times"]
+        out = json.loads(self.proc.stdout.readline())
+        return out["times"], out["cpu_times"]
 
     def close(self):
         self.proc.stdin.close()
@@ -148,15 +152,19 @@ def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) ->
         reference_inputs(model, batch, path)
         ref = Reference(model.config, path)
     times = {"jaxnas": [], "reference": []}
+    cpu_times = {"jaxnas": [], "reference": []}
     load0 = os.getloadavg()[0]
     for _ in range(_ROUNDS.value):
         if ref is not None:
-            times["reference"] += ref.times(_STEPS.value)
+            wall, cpu = ref.times(_STEPS.value)
+            times["reference"] += wall
+            cpu_times["reference"] += cpu
         for _ in range(_STEPS.value):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             state, m = compiled(state, batch, rng)
             jax.block_until_ready(m)
             times["jaxnas"].append(time.perf_counter() - t)
+            cpu_times["jaxnas"].append(time.process_time() - c)
     row = {
         "preset": preset,
         "batch_pairs": len(batch["ops_x"]),
@@ -170,6 +178,7 @@ def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) ->
             s = float(np.median(ts))
             row[who] = {
                 "step_s": s,
+                "step_cpu_s": float(np.median(cpu_times[who])),
                 "flops_per_s": flops / s,
                 "fraction_of_peak": flops / s / peak,
                 "steps_timed": len(ts),
@@ -177,6 +186,7 @@ def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) ->
     if ref is not None:
         row["reference"]["torch_threads"] = ref.threads
         row["speedup"] = row["reference"]["step_s"] / row["jaxnas"]["step_s"]
+        row["speedup_cpu_time"] = row["reference"]["step_cpu_s"] / row["jaxnas"]["step_cpu_s"]
         ref.close()
     return row
 
@@ -198,13 +208,18 @@ def main(argv):
                     r = row[who]
                     pct = 100 * r["fraction_of_peak"]
                     print(
-                        f"{preset:9s} {who:9s} {r['step_s']:.3f} s/step  "
+                        f"{preset:9s} {who:9s} {r['step_s']:.3f} s/step "
+                        f"({r['step_cpu_s']:.3f} s CPU)  "
                         f"{r['flops_per_s'] / 1e9:.1f} GFLOP/s = {pct:.1f}% "
                         f"of the measured matmul peak {peak / 1e9:.0f} GFLOP/s",
                         flush=True,
                     )
             if "speedup" in row:
-                print(f"{preset:9s} jaxnas / reference speed-up x{row['speedup']:.2f}", flush=True)
+                print(
+                    f"{preset:9s} jaxnas / reference speed-up x{row['speedup']:.2f} "
+                    f"(CPU time x{row['speedup_cpu_time']:.2f})",
+                    flush=True,
+                )
             rows.append(row)
     result = {
         "benchmark": "cate_mlm_train_step",

@@ -1,7 +1,7 @@
 r"""CATE MLM train step, jaxnas beside MSU-MLSys-Lab/CATE's PyTorch original, in one run.
 
-    python -m experiments.benchmarks.cate_step --out=results/bench/cate_step.json \
-        --reference_checkout=/work/ref/CATE --reference_python=/work/refenv/bin/python
+    python -m experiments.benchmarks.cate_step --output=results/bench/cate_step.json \
+        --reference_dir=/work/ref/CATE --reference_python=/work/refenv/bin/python
 
 For each model preset (``cpu_small``: 3 graph + 4 cross blocks; ``reference``: 12 + 24) at
 ``--batch_size`` pairs of real NB101 cells (pairs by parameter count, delta 2e6, K 2; a subset of
@@ -9,7 +9,8 @@ the enumeration so start-up stays short):
 
 * jaxnas: the jitted train step (tokens and Floyd-Warshall masks of both sides, MLM corruption,
   forward, backward, AdamW);
-* the reference (when ``--reference_checkout`` is given): its own ``PairWiseLearning`` model,
+* the reference (when ``--reference_dir`` is given; flags of
+  :mod:`experiments.benchmarks.side_by_side`): its own ``PairWiseLearning`` model,
   ``KLDivLoss`` and AdamW step, imported from that checkout by
   ``experiments/benchmarks/cate_reference_step.py`` in a subprocess of ``--reference_python``
   (PyTorch CPU at the faster of 1 and 2 threads), on the same batch prepared once (its per-step
@@ -42,20 +43,16 @@ import numpy as np
 from absl import flags, logging
 
 from experiments import common
-from jaxnas import io, train
+from experiments.benchmarks import side_by_side
+from jaxnas import train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
 from jaxnas.pretrain import cate, cate_pairs
 
-_OUT = flags.DEFINE_string("out", None, "JSON file to write.")
 _PRESETS = flags.DEFINE_list("presets", ["cpu_small", "reference"], "Model presets.")
 _BATCH = flags.DEFINE_integer("batch_size", 256, "Pairs per step.")
-_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds.")
 _STEPS = flags.DEFINE_integer("steps", 2, "Timed steps per contender and round.")
 _NUM_CELLS = flags.DEFINE_integer("num_cells", 20_000, "NB101 cells drawn for the pairs.")
-_REF = flags.DEFINE_string("reference_checkout", None, "Checkout of MSU-MLSys-Lab/CATE.")
-_REF_PY = flags.DEFINE_string("reference_python", "python", "Python with torch for it.")
-flags.mark_flag_as_required("out")
 
 
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
@@ -91,7 +88,9 @@ def reference_inputs(model: cate_model.CATE, batch: dict, path: pathlib.Path) ->
 class Reference:
     """The reference step in a PyTorch subprocess (see ``cate_reference_step.py``)."""
 
-    def __init__(self, config: cate_model.CATEConfig, batch_path: pathlib.Path):
+    def __init__(
+        self, config: cate_model.CATEConfig, checkout: pathlib.Path, batch_path: pathlib.Path
+    ):
         c = config
         args = [
             c.graph_layers,
@@ -104,7 +103,8 @@ class Reference:
         ]
         script = pathlib.Path(__file__).with_name("cate_reference_step.py")
         self.proc = subprocess.Popen(
-            [_REF_PY.value, str(script), _REF.value, str(batch_path), *map(str, args)],
+            [side_by_side.REFERENCE_PYTHON.value, str(script), str(checkout), str(batch_path)]
+            + [str(a) for a in args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         self.threads = json.loads(self.proc.stdout.readline())["threads"]
@@ -136,7 +136,14 @@ def model_flops(model: cate_model.CATE, cells: cate.Cells, batch: dict) -> float
     return float((cost[0] if isinstance(cost, list) else cost)["flops"])
 
 
-def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) -> dict:
+def bench(
+    cells: cate.Cells,
+    batch: dict,
+    preset: str,
+    peak: float,
+    tmp: str,
+    checkout: pathlib.Path | None,
+) -> dict:
     model = cate_model.CATE(cate_model.make_config(cells.num_ops, preset))
     rng = jax.random.key(1)
     t = time.perf_counter()
@@ -147,14 +154,14 @@ def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) ->
     state, m = compiled(state, batch, rng)
     jax.block_until_ready(m)
     ref = None
-    if _REF.value:
+    if checkout is not None:
         path = pathlib.Path(tmp) / f"{preset}.npz"
         reference_inputs(model, batch, path)
-        ref = Reference(model.config, path)
+        ref = Reference(model.config, checkout, path)
     times = {"jaxnas": [], "reference": []}
     cpu_times = {"jaxnas": [], "reference": []}
     load0 = os.getloadavg()[0]
-    for _ in range(_ROUNDS.value):
+    for _ in range(side_by_side.ROUNDS.value):
         if ref is not None:
             wall, cpu = ref.times(_STEPS.value)
             times["reference"] += wall
@@ -193,6 +200,7 @@ def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) ->
 
 def main(argv):
     common.check_no_args(argv)
+    checkout = side_by_side.reference_dir("layers/graphEncoder.py", "MSU-MLSys-Lab/CATE")
     cells = cate.load_cells("nb101", key=jax.random.key(0), num_cells=_NUM_CELLS.value)
     pairs = cate_pairs.sample_pairs(jax.random.key(1), cells.attribute, 2e6, 2)
     pairs = pairs[np.random.default_rng(0).permutation(len(pairs))]
@@ -201,7 +209,7 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         for preset in _PRESETS.value:
             peak = matmul_peak()
-            row = bench(cells, batch, preset, peak, tmp)
+            row = bench(cells, batch, preset, peak, tmp, checkout)
             logging.info("%s", json.dumps(row))
             for who in ("reference", "jaxnas"):
                 if who in row:
@@ -227,10 +235,10 @@ def main(argv):
         "backend": jax.default_backend(),
         "cpu_count": os.cpu_count(),
         "jax_version": jax.__version__,
-        "reference_checkout": _REF.value,
+        "reference_dir": None if checkout is None else str(checkout),
         "rows": rows,
     }
-    io.write_json(pathlib.Path(_OUT.value), result, indent=1)
+    side_by_side.finish(result)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ Threefry-2x32 bits, same ``uniform < keep`` test) but computes the Threefry roun
 element-wise ops (:func:`threefry_bits`), which XLA fuses into the masking. JAX lowers Threefry
 on CPU as a rolled 5-iteration loop (to keep compile times down), i.e. several passes over
 memory and a dozen small kernels per dropout call; unrolled, the bits cost ~4x less
-(issue 18: dropout bits were ~25% of CATE's CPU step). The results do not change:
+(issue 18: dropout bits were ~25% of CATE's CPU step; the attention-weight mask, one
+``[N, N]`` draw per layer broadcast over batch and heads, stays flax's). Nothing changes:
 ``tests/models/test_transformer.py`` checks the masks bit for bit against ``jax.random``.
 """
 

@@ -197,6 +197,13 @@ def main(argv):
                                  "cpu_seconds", "reused")} for r in ref],
            "emcee": {"steps": _STEPS.value, "burn_in": _BURN.value} if checkout else None,
            "jaxnas_rounds_wall_cpu": times, "device": str(jax.devices()[0])}  # fmt: skip
+    if g and checkout is not None:  # per curve: truth, last value, then mean and 90% interval
+        q = lambda x: np.quantile(x, [0.05, 0.95], axis=1).T  # noqa: E731
+        out["per_curve_truth_last_jaxnas_emcee"] = [
+            [int(perm[i]), float(truth[i]), float(last[i]), float(gm[i]), *map(float, q(gs)[i]),
+             float(rs.mean(1)[j]), *map(float, q(rs)[j])]
+            for j, i in enumerate(np.flatnonzero(ok))
+        ]  # fmt: skip
     side_by_side.finish(out)
     print(f"{'row':26s} {'wall s/curve':>12s} {'cpu s/curve':>11s} {'x wall':>7s} {'x cpu':>7s}"
           f" {'RMSE':>6s} {'medAE':>6s} {'cov50':>5s} {'cov90':>5s} {'w50':>5s} {'w90':>5s}",

@@ -1,0 +1,185 @@
+r"""The D-VAE train step at the reference width (hidden 501, batch 32) on NB201 and NB101 graphs:
+jaxnas beside the reference.
+
+Contenders per space, interleaved round by round (``--rounds``, medians reported), ``--steps``
+steps each:
+
+* ``jaxnas``: the training loop's default, :func:`jaxnas.train.make_block_step` -- ``--block``
+  steps per compiled call (``lax.scan`` over a ``[K, 32, ...]`` block, state donated, metrics on
+  device) -- with the per-vertex form of the teacher-forced heads (:meth:`DVAE.heads`);
+* ``jaxnas_step_by_step``: the same loss, one jitted step per call
+  (:func:`jaxnas.train.make_train_step`);
+* ``jaxnas_pairwise``: one step per call with the heads computed pair by pair
+  (:meth:`DVAE.heads_pairwise`, the form before the per-vertex one);
+* ``reference``: with ``--reference_dir`` (a checkout of muhanzhang/D-VAE) and a PyTorch
+  interpreter with ``igraph`` (``--reference_python``): the reference's own ``DVAE`` and
+  ``train.py`` step (:mod:`experiments.benchmarks.dvae_reference_step`) in a subprocess, at the
+  fastest of ``--torch_threads`` (probed once).
+
+Model: the reference's NAS setting (``experiments/configs/dvae_common.py``): hidden 501, latent
+56, bidirectional, vertex ids, Adam 1e-4. Graphs: NB201's 15,625 8-vertex node graphs and 2,048
+``nb101.sample`` cells (7 vertices, padded); random batches (the step does not depend on which).
+The JSON records the compiled step's FLOPs (``cost_analysis``) and ``os.getloadavg()``::
+
+    python -m experiments.benchmarks.dvae_step --reference_dir=/work/ref/dvae \
+        --reference_python=/work/refenv/bin/python --output=results/dvae_step.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import jax
+import numpy as np
+from absl import flags
+
+from experiments import common
+from jaxnas import io, train
+from jaxnas.models import dvae
+from jaxnas.pretrain import dvae as pre
+from jaxnas.spaces import nb101, nb201
+
+_STEPS = flags.DEFINE_integer("steps", 8, "Timed steps per contender per round.")
+_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds (medians are reported).")
+_BATCH = flags.DEFINE_integer("batch_size", 32, "Graphs per step.")
+_HIDDEN = flags.DEFINE_integer("hidden", 501, "Hidden size (reference 501).")
+_BLOCK = flags.DEFINE_integer("block", 8, "jaxnas steps per compiled call.")
+_SPACES = flags.DEFINE_list("spaces", ["nb201", "nb101"], "Graph sets.")
+_REF_DIR = flags.DEFINE_string("reference_dir", None, "Checkout of muhanzhang/D-VAE.")
+_REF_PY = flags.DEFINE_string("reference_python", "/work/refenv/bin/python", "PyTorch python.")
+_THREADS = flags.DEFINE_list("torch_threads", ["1", "2"], "PyTorch thread counts to try.")
+_OUTPUT = flags.DEFINE_string("output", None, "Where to write the JSON results.")
+
+
+def _cells(space: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(types int32 [C, N], adjacency uint8 [C, N, N], num_types)``."""
+    if space == "nb201":
+        adj, ops = nb201.to_node_graph(nb201.all_cells())
+        return ops.astype(np.int32), adj.astype(np.uint8), len(nb201.NODE_OPS)
+    pool = [nb101.sample(jax.random.fold_in(jax.random.key(0), i)) for i in range(2048)]
+    adj = np.stack([p[0] for p in pool]).astype(np.uint8)
+    return np.stack([p[1] for p in pool]).astype(np.int32), adj, len(nb101.OPS)
+
+
+def _jaxnas(types, adj, num_types: int, batch: int) -> tuple[dict, dict]:
+    """``({contender: run(steps) -> s}, {contender: GFLOP per step})``."""
+    mc = dvae.DVAEConfig(num_types, types.shape[1], 0, num_types - 1, hidden=_HIDDEN.value)
+    model = dvae.DVAE(mc)
+    tx = pre.make_optimizer(1e-4, 0.0)
+    params = dvae.init(model, jax.random.key(0))
+    rng, order = jax.random.key(1), np.random.default_rng(0)
+    runners, gflop = {}, {}
+
+    def runner(name: str, block: int, pairwise: bool):
+        loss_fn = pre.make_loss_fn(model, pairwise=pairwise)
+        fn = train.make_block_step(loss_fn, tx) if block else train.make_train_step(loss_fn, tx)
+        state = [train.create(jax.tree.map(np.array, params), tx)]  # the step donates its state
+
+        def take():
+            i = order.integers(0, len(types), ((block or 1), batch))
+            b = (types[i], adj[i]) if block else (types[i[0]], adj[i[0]])
+            state[0], m = fn(state[0], jax.device_put(b), rng)
+            return m
+
+        def run(steps: int) -> float:
+            t0 = time.perf_counter()
+            m = None
+            for _ in range(steps // max(block, 1)):
+                m = take()
+            jax.block_until_ready(m)
+            return time.perf_counter() - t0
+
+        b0 = (types[:batch], adj[:batch])
+        if block:
+            b0 = jax.tree.map(lambda x: x[None], b0)
+        cost = fn.lower(state[0], b0, rng).compile().cost_analysis()
+        cost = cost[0] if isinstance(cost, list) else cost
+        gflop[name] = float(cost.get("flops", 0.0)) / 1e9 / max(block, 1)
+        jax.block_until_ready(take())  # compile
+        runners[name] = run
+
+    runner("jaxnas", _BLOCK.value, False)
+    runner("jaxnas_step_by_step", 0, False)
+    runner("jaxnas_pairwise", 0, True)
+    return runners, gflop
+
+
+def _reference(types, adj, num_types: int, batch: int, tmp: pathlib.Path):
+    """A persistent reference subprocess; ``(run(threads, steps) -> s, proc)``, or ``None``."""
+    if not _REF_DIR.value:
+        return None
+    order = np.random.default_rng(0).permutation(len(types))  # the reference's shuffle
+    np.savez(tmp / "cells.npz", types=types[order], adjacency=adj[order], num_types=num_types)
+    script = pathlib.Path(__file__).with_name("dvae_reference_step.py")
+    args = [_REF_DIR.value, str(tmp / "cells.npz"), str(batch), str(_HIDDEN.value)]
+    proc = subprocess.Popen(
+        [_REF_PY.value, str(script), *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_REF_DIR.value,
+    )  # fmt: skip
+
+    def run(threads: int, steps: int) -> float:
+        proc.stdin.write(f"{threads} {steps}\n")
+        proc.stdin.flush()
+        return float(proc.stdout.readline())
+
+    run(1, 1)  # start-up and first step outside the timings
+    return run, proc
+
+
+def _space(space: str, batch: int, tmp: pathlib.Path) -> dict:
+    types, adj, num_types = _cells(space)
+    runners, gflop = _jaxnas(types, adj, num_types, batch)
+    steps, threads = _STEPS.value, [int(t) for t in _THREADS.value]
+    times: dict[str, list[float]] = {k: [] for k in runners}
+    res: dict = {"gflop_per_step": gflop}
+    ref = _reference(types, adj, num_types, batch, tmp / space)
+    try:
+        if ref is not None:  # the fastest thread count, from a short probe of each
+            probe = {t: ref[0](t, 2) / 2 for t in threads}
+            best = min(probe, key=probe.get)
+            res["reference_thread_probe_ms"] = {t: 1e3 * v for t, v in probe.items()}
+            times[f"reference_{best}_threads"] = []
+        for _ in common.progress(range(_ROUNDS.value), desc=space):
+            for name, run in runners.items():
+                times[name].append(run(steps) / steps)
+            if ref is not None:
+                times[f"reference_{best}_threads"].append(ref[0](best, steps) / steps)
+    finally:
+        if ref is not None:
+            ref[1].stdin.close()
+            ref[1].wait()
+    res["ms_per_step"] = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
+    res["rounds_ms"] = {k: [1e3 * x for x in v] for k, v in times.items()}
+    return res
+
+
+def main(argv):
+    common.check_no_args(argv)
+    load0, t_start = os.getloadavg(), time.perf_counter()
+    res = {"batch_size": _BATCH.value, "hidden": _HIDDEN.value, "steps_per_round": _STEPS.value}
+    res.update(rounds=_ROUNDS.value, block=_BLOCK.value, backend=jax.default_backend())
+    res["cpu_count"] = os.cpu_count()
+    with tempfile.TemporaryDirectory() as tmp:
+        for space in _SPACES.value:
+            (pathlib.Path(tmp) / space).mkdir()
+            res[space] = _space(space, _BATCH.value, pathlib.Path(tmp))
+    res["loadavg_before_after"] = [load0, os.getloadavg()]
+    res["wall_s"] = time.perf_counter() - t_start
+    text = json.dumps(res, indent=1)
+    print(text)
+    for space in _SPACES.value:
+        ms = res[space]["ms_per_step"]
+        print(f"D-VAE step, {space}, batch {_BATCH.value}, hidden {_HIDDEN.value}: "
+              + ", ".join(f"{k} {v:.0f} ms" for k, v in ms.items()), file=sys.stderr)  # fmt: skip
+    if _OUTPUT.value:
+        io.write_text(_OUTPUT.value, text)
+
+
+if __name__ == "__main__":
+    common.run(main)

@@ -32,6 +32,13 @@ KL divergence; ``z = mu + eps_scale * eps * std`` with ``eps_scale = 0.01``. Wit
 every decoder state is known after one pass, so the ``N (N - 1) / 2`` edge terms are computed in
 parallel (the state of ``v`` when ``u -> v`` is decided sums the messages of the true
 predecessors of ``v`` in ``(u, v)``) -- the same terms as the reference's sequential loop.
+
+Cost (reference width, hidden 501): the step is dense matmuls, compute-bound on CPU. Per NB201
+graph the forward pass is ~76 M multiply-adds (encoder 2 x 8 GRU + message steps 20 M, decoder
+states 10 M, edge terms 42 M, types 4 M) after :meth:`DVAE.heads` takes the pair-wise matmuls
+per vertex (~111 M pair by pair, :meth:`DVAE.heads_pairwise`): ~15 GFLOP per batch-32 train
+step instead of ~21 (``experiments/benchmarks/dvae_step.py``). Row selections are one-hot
+matmuls (:func:`_select`): their gradients are then matmuls, not scatter-adds.
 """
 
 from __future__ import annotations
@@ -202,6 +209,9 @@ def message_fn(fused, num_ids: int, reverse: bool = False):
 def propagate(update, message, gx, adjacency, real, h0):
     """Asynchronous message passing in topological order (vertex index order) over one graph.
 
+    The ``N``-step scan is unrolled (``N`` is small and static): every vertex index is then a
+    constant for XLA, and ``cost_analysis`` counts every step (it counts a loop body once).
+
     Args:
       update: ``(gx_v [G], incoming [H]) -> h [H]`` (the GRU, given its input gates).
       message: ``(h [H], v) -> m [H]`` (the gated message of vertex ``v`` with state ``h``).
@@ -228,7 +238,7 @@ def propagate(update, message, gx, adjacency, real, h0):
         return (states, msgs), None
 
     init = (jnp.zeros((n, hs), h0.dtype), jnp.zeros((n, hs), h0.dtype))
-    (states, msgs), _ = jax.lax.scan(step, init, jnp.arange(n))
+    (states, msgs), _ = jax.lax.scan(step, init, jnp.arange(n), unroll=True)
     return states, msgs
 
 
@@ -236,6 +246,13 @@ def reverse_graph(x, adjacency, real):
     """The graph with vertex order and edges reversed: vertex ``v`` becomes ``N-1-v``. Padding
     vertices (after the real ones) end up first and must be skipped with the returned mask."""
     return x[::-1], jnp.asarray(adjacency)[::-1, ::-1].T, real[::-1]
+
+
+def _select(index, rows):
+    """``rows[index]`` as a one-hot matmul (``index`` int, scalar or ``[K]``; ``rows [N, ...]``):
+    under ``grad`` a matmul instead of a scatter-add, which XLA's CPU backend runs slowly."""
+    one_hot = jax.nn.one_hot(index, rows.shape[0], dtype=rows.dtype)
+    return jnp.tensordot(one_hot, rows, 1)
 
 
 def _pairs(n: int):
@@ -292,8 +309,7 @@ class DVAE(nn.Module):
             self._update(self.grue_forward), self._message(self.msg_forward),
             self.grue_forward.input(x), adjacency, real, zeros,
         )  # fmt: skip
-        last = jnp.sum(real) - 1
-        hg = fwd[last]
+        hg = _select(jnp.sum(real) - 1, fwd)
         if c.bidirectional:
             xr, ar, rr = reverse_graph(x, adjacency, real)
             # In reverse order the output vertex (n-1) sits at N-n; the vertices before it are
@@ -318,7 +334,7 @@ class DVAE(nn.Module):
         """``[N-1]``: vertex ``v``'s target type from the last added vertex's state."""
         n = self.config.max_nodes
         prev = jnp.minimum(jnp.arange(1, n), jnp.sum(real)) - 1
-        logits = self.add_vertex(states[prev])  # [N-1, T]
+        logits = self.add_vertex(_select(prev, states))  # [N-1, T]
         target = jnp.where(real[1:], types[1:], self.config.start_type)
         return jnp.take_along_axis(jax.nn.log_softmax(logits), target[:, None], -1)[:, 0]
 
@@ -349,9 +365,9 @@ class DVAE(nn.Module):
         c = jnp.asarray(between, msgs.dtype) * a[:, iv].T  # [P, N]
         kh, bh = self.grud.hidden.weights()
         gh = _plus(c @ (msgs @ kh), bh)  # [P, 3H]
-        hv = gru_update(gx[iv], gh, c @ msgs) * real[iv][:, None]  # zero past the output vertex
+        hv = gru_update(_select(iv, gx), gh, c @ msgs) * real[iv][:, None]  # zero past the output
         k1, b1 = self.add_edge.layers_0.weights()
-        pre = _plus((states @ k1[:hs])[iu] + hv @ k1[hs:], b1)
+        pre = _plus(_select(iu, states @ k1[:hs]) + hv @ k1[hs:], b1)
         edge_logits = self.add_edge.layers_2(jax.nn.relu(pre))[:, 0]
         return type_ll, edge_logits, a[iu, iv] > 0
 
@@ -486,7 +502,7 @@ def init(model: DVAE, key: jax.Array) -> Any:
     n = model.config.max_nodes
     types = jnp.zeros((n,), jnp.int32).at[-1].set(model.config.end)
     adj = jnp.eye(n, k=1, dtype=jnp.uint8)
-    return model.init(key, types, adj)["params"]
+    return jax.jit(model.init)(key, types, adj)["params"]
 
 
 __all__ = [

@@ -14,8 +14,8 @@ Protocol: argv ``checkout data.npz batch_size hidden``; ``data.npz`` holds ``typ
 the output) and ``adjacency [C, N, N]`` (``adjacency[u, v]`` for an edge ``u -> v``) and
 ``num_types``. The graphs become ``igraph.Graph`` s with a ``type`` vertex attribute, as
 ``util.py`` ``decode_ENAS_to_igraph`` builds them. Then each stdin line ``threads steps`` runs
-``steps`` steps with ``torch.set_num_threads(threads)`` and answers one line: the seconds they
-took.
+``steps`` steps with ``torch.set_num_threads(threads)`` and answers one line: the wall and the
+process CPU seconds they took.
 """
 
 import sys
@@ -70,10 +70,10 @@ def main() -> None:
         threads, steps = (int(x) for x in line.split())
         torch.set_num_threads(threads)
         train_step()  # warm-up after a thread change
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(steps):
             train_step()
-        print(time.perf_counter() - t0, flush=True)
+        print(time.perf_counter() - t0, time.process_time() - c0, flush=True)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ The JSON records the compiled step's FLOPs (``cost_analysis``) and ``os.getloada
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pathlib
@@ -54,6 +55,9 @@ _SPACES = flags.DEFINE_list("spaces", ["nb201", "nb101"], "Graph sets.")
 _REF_DIR = flags.DEFINE_string("reference_dir", None, "Checkout of muhanzhang/D-VAE.")
 _REF_PY = flags.DEFINE_string("reference_python", "/work/refenv/bin/python", "PyTorch python.")
 _THREADS = flags.DEFINE_list("torch_threads", ["1", "2"], "PyTorch thread counts to try.")
+_BASELINE = flags.DEFINE_string(
+    "baseline_rev", "", "Also time jaxnas/models/dvae.py of this git revision (one step per call)."
+)
 _OUTPUT = flags.DEFINE_string("output", None, "Where to write the JSON results.")
 
 
@@ -67,19 +71,37 @@ def _cells(space: str) -> tuple[np.ndarray, np.ndarray, int]:
     return np.stack([p[1] for p in pool]).astype(np.int32), adj, len(nb101.OPS)
 
 
-def _jaxnas(types, adj, num_types: int, batch: int) -> tuple[dict, dict]:
-    """``({contender: run(steps) -> s}, {contender: GFLOP per step})``."""
-    mc = dvae.DVAEConfig(num_types, types.shape[1], 0, num_types - 1, hidden=_HIDDEN.value)
-    model = dvae.DVAE(mc)
+def _baseline_module(rev: str, tmp: pathlib.Path):
+    """``jaxnas/models/dvae.py`` at git revision ``rev``, loaded as its own module."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    src = subprocess.run(["git", "show", f"{rev}:jaxnas/models/dvae.py"], cwd=root, check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    path = tmp / f"dvae_{rev}.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location(f"dvae_{rev}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _jaxnas(types, adj, num_types: int, batch: int, tmp: pathlib.Path) -> tuple[dict, dict]:
+    """``({contender: run(steps) -> (wall s, CPU s)}, {contender: GFLOP per step})``."""
     tx = pre.make_optimizer(1e-4, 0.0)
-    params = dvae.init(model, jax.random.key(0))
     rng, order = jax.random.key(1), np.random.default_rng(0)
     runners, gflop = {}, {}
 
-    def runner(name: str, block: int, pairwise: bool):
-        loss_fn = pre.make_loss_fn(model, pairwise=pairwise)
+    def runner(name: str, lib, block: int, pairwise: bool):
+        mc = lib.DVAEConfig(num_types, types.shape[1], 0, num_types - 1, hidden=_HIDDEN.value)
+        model = lib.DVAE(mc)
+        kw = {"pairwise": True} if pairwise else {}
+
+        def loss_fn(params, model_state, b, key):
+            loss, metrics = lib.batch_loss(model, params, b[0], b[1], key, **kw)
+            return loss, (model_state, metrics)
+
         fn = train.make_block_step(loss_fn, tx) if block else train.make_train_step(loss_fn, tx)
-        state = [train.create(jax.tree.map(np.array, params), tx)]  # the step donates its state
+        state = [train.create(lib.init(model, jax.random.key(0)), tx)]
 
         def take():
             i = order.integers(0, len(types), ((block or 1), batch))
@@ -87,31 +109,32 @@ def _jaxnas(types, adj, num_types: int, batch: int) -> tuple[dict, dict]:
             state[0], m = fn(state[0], jax.device_put(b), rng)
             return m
 
-        def run(steps: int) -> float:
-            t0 = time.perf_counter()
+        def run(steps: int) -> tuple[float, float]:
+            t0, c0 = time.perf_counter(), time.process_time()
             m = None
             for _ in range(steps // max(block, 1)):
                 m = take()
             jax.block_until_ready(m)
-            return time.perf_counter() - t0
+            return time.perf_counter() - t0, time.process_time() - c0
 
-        b0 = (types[:batch], adj[:batch])
-        if block:
-            b0 = jax.tree.map(lambda x: x[None], b0)
-        cost = fn.lower(state[0], b0, rng).compile().cost_analysis()
-        cost = cost[0] if isinstance(cost, list) else cost
-        gflop[name] = float(cost.get("flops", 0.0)) / 1e9 / max(block, 1)
+        if not block:  # cost_analysis counts a scan's body once: one-step calls only
+            cost = fn.lower(state[0], (types[:batch], adj[:batch]), rng).compile().cost_analysis()
+            cost = cost[0] if isinstance(cost, list) else cost
+            gflop[name] = float(cost.get("flops", 0.0)) / 1e9
         jax.block_until_ready(take())  # compile
         runners[name] = run
 
-    runner("jaxnas", _BLOCK.value, False)
-    runner("jaxnas_step_by_step", 0, False)
-    runner("jaxnas_pairwise", 0, True)
+    runner("jaxnas", dvae, _BLOCK.value, False)
+    runner("jaxnas_step_by_step", dvae, 0, False)
+    runner("jaxnas_pairwise", dvae, 0, True)
+    if _BASELINE.value:
+        runner(f"jaxnas_{_BASELINE.value}", _baseline_module(_BASELINE.value, tmp), 0, False)
     return runners, gflop
 
 
 def _reference(types, adj, num_types: int, batch: int, tmp: pathlib.Path):
-    """A persistent reference subprocess; ``(run(threads, steps) -> s, proc)``, or ``None``."""
+    """A persistent reference subprocess; ``(run(threads, steps) -> (wall s, CPU s), proc)``, or
+    ``None``."""
     if not _REF_DIR.value:
         return None
     order = np.random.default_rng(0).permutation(len(types))  # the reference's shuffle
@@ -123,10 +146,11 @@ def _reference(types, adj, num_types: int, batch: int, tmp: pathlib.Path):
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_REF_DIR.value,
     )  # fmt: skip
 
-    def run(threads: int, steps: int) -> float:
+    def run(threads: int, steps: int) -> tuple[float, float]:
         proc.stdin.write(f"{threads} {steps}\n")
         proc.stdin.flush()
-        return float(proc.stdout.readline())
+        wall, cpu = proc.stdout.readline().split()
+        return float(wall), float(cpu)
 
     run(1, 1)  # start-up and first step outside the timings
     return run, proc
@@ -134,28 +158,28 @@ def _reference(types, adj, num_types: int, batch: int, tmp: pathlib.Path):
 
 def _space(space: str, batch: int, tmp: pathlib.Path) -> dict:
     types, adj, num_types = _cells(space)
-    runners, gflop = _jaxnas(types, adj, num_types, batch)
+    runners, gflop = _jaxnas(types, adj, num_types, batch, tmp)
     steps, threads = _STEPS.value, [int(t) for t in _THREADS.value]
-    times: dict[str, list[float]] = {k: [] for k in runners}
+    times: dict[str, list[tuple[float, float]]] = {k: [] for k in runners}
     res: dict = {"gflop_per_step": gflop}
     ref = _reference(types, adj, num_types, batch, tmp / space)
     try:
         if ref is not None:  # the fastest thread count, from a short probe of each
-            probe = {t: ref[0](t, 2) / 2 for t in threads}
+            probe = {t: ref[0](t, 2)[0] / 2 for t in threads}
             best = min(probe, key=probe.get)
             res["reference_thread_probe_ms"] = {t: 1e3 * v for t, v in probe.items()}
+            runners[f"reference_{best}_threads"] = lambda k: ref[0](best, k)
             times[f"reference_{best}_threads"] = []
         for _ in common.progress(range(_ROUNDS.value), desc=space):
             for name, run in runners.items():
-                times[name].append(run(steps) / steps)
-            if ref is not None:
-                times[f"reference_{best}_threads"].append(ref[0](best, steps) / steps)
+                times[name].append(tuple(x / steps for x in run(steps)))
     finally:
         if ref is not None:
             ref[1].stdin.close()
             ref[1].wait()
-    res["ms_per_step"] = {k: 1e3 * float(np.median(v)) for k, v in times.items()}
-    res["rounds_ms"] = {k: [1e3 * x for x in v] for k, v in times.items()}
+    for i, kind in enumerate(("ms_per_step", "cpu_ms_per_step")):
+        res[kind] = {k: 1e3 * float(np.median([x[i] for x in v])) for k, v in times.items()}
+    res["rounds_ms"] = {k: [1e3 * x[0] for x in v] for k, v in times.items()}
     return res
 
 
@@ -174,9 +198,10 @@ def main(argv):
     text = json.dumps(res, indent=1)
     print(text)
     for space in _SPACES.value:
-        ms = res[space]["ms_per_step"]
-        print(f"D-VAE step, {space}, batch {_BATCH.value}, hidden {_HIDDEN.value}: "
-              + ", ".join(f"{k} {v:.0f} ms" for k, v in ms.items()), file=sys.stderr)  # fmt: skip
+        ms, cpu = res[space]["ms_per_step"], res[space]["cpu_ms_per_step"]
+        print(f"D-VAE step, {space}, batch {_BATCH.value}, hidden {_HIDDEN.value} (wall / CPU ms): "
+              + ", ".join(f"{k} {v:.0f} / {cpu[k]:.0f}" for k, v in ms.items()),
+              file=sys.stderr)  # fmt: skip
     if _OUTPUT.value:
         io.write_text(_OUTPUT.value, text)
 

@@ -99,13 +99,12 @@ def make_optimizer(learning_rate: float, grad_clip: float) -> optax.GradientTran
     return optax.chain(optax.clip_by_global_norm(grad_clip), adam) if grad_clip > 0 else adam
 
 
-def make_loss_fn(model: dvae.DVAE, pairwise: bool = False):
+def make_loss_fn(model: dvae.DVAE):
     """``loss_fn(params, model_state, batch, rng)`` for :func:`jaxnas.train.make_train_step`;
-    ``batch = (ops [B, N], adjacency [B, N, N])``; ``pairwise``: see
-    :func:`jaxnas.models.dvae.graph_loss`."""
+    ``batch = (ops [B, N], adjacency [B, N, N])``."""
 
     def loss_fn(params, model_state, batch, rng):
-        loss, metrics = dvae.batch_loss(model, params, batch[0], batch[1], rng, pairwise=pairwise)
+        loss, metrics = dvae.batch_loss(model, params, batch[0], batch[1], rng)
         return loss, (model_state, metrics)
 
     return loss_fn

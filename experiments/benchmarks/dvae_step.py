@@ -19,7 +19,12 @@ steps each:
 Model: the reference's NAS setting (``experiments/configs/dvae_common.py``): hidden 501, latent
 56, bidirectional, vertex ids, Adam 1e-4. Graphs: NB201's 15,625 8-vertex node graphs and 2,048
 ``nb101.sample`` cells (7 vertices, padded); random batches (the step does not depend on which).
-The JSON records the compiled step's FLOPs (``cost_analysis``) and ``os.getloadavg()``::
+Flags ``--reference_dir``, ``--reference_python``, ``--rounds``, ``--output`` are
+:mod:`experiments.benchmarks.side_by_side`'s. Reported per contender: the median wall and
+process-CPU milliseconds per step (the CPU time is the steadier number on a shared machine); the
+JSON also records the compiled one-step calls' FLOPs (``cost_analysis``) and the load average.
+``--baseline_rev=<git revision>`` also times that revision's ``jaxnas/models/dvae.py`` (loaded
+from ``git show`` as its own module; one step per call)::
 
     python -m experiments.benchmarks.dvae_step --reference_dir=/work/ref/dvae \
         --reference_python=/work/refenv/bin/python --output=results/dvae_step.json
@@ -28,7 +33,6 @@ The JSON records the compiled step's FLOPs (``cost_analysis``) and ``os.getloada
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import pathlib
 import subprocess
@@ -41,24 +45,21 @@ import numpy as np
 from absl import flags
 
 from experiments import common
-from jaxnas import io, train
+from experiments.benchmarks import side_by_side
+from jaxnas import train
 from jaxnas.models import dvae
 from jaxnas.pretrain import dvae as pre
 from jaxnas.spaces import nb101, nb201
 
 _STEPS = flags.DEFINE_integer("steps", 8, "Timed steps per contender per round.")
-_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds (medians are reported).")
 _BATCH = flags.DEFINE_integer("batch_size", 32, "Graphs per step.")
 _HIDDEN = flags.DEFINE_integer("hidden", 501, "Hidden size (reference 501).")
 _BLOCK = flags.DEFINE_integer("block", 8, "jaxnas steps per compiled call.")
 _SPACES = flags.DEFINE_list("spaces", ["nb201", "nb101"], "Graph sets.")
-_REF_DIR = flags.DEFINE_string("reference_dir", None, "Checkout of muhanzhang/D-VAE.")
-_REF_PY = flags.DEFINE_string("reference_python", "/work/refenv/bin/python", "PyTorch python.")
 _THREADS = flags.DEFINE_list("torch_threads", ["1", "2"], "PyTorch thread counts to try.")
 _BASELINE = flags.DEFINE_string(
     "baseline_rev", "", "Also time jaxnas/models/dvae.py of this git revision (one step per call)."
 )
-_OUTPUT = flags.DEFINE_string("output", None, "Where to write the JSON results.")
 
 
 def _cells(space: str) -> tuple[np.ndarray, np.ndarray, int]:
@@ -132,18 +133,18 @@ def _jaxnas(types, adj, num_types: int, batch: int, tmp: pathlib.Path) -> tuple[
     return runners, gflop
 
 
-def _reference(types, adj, num_types: int, batch: int, tmp: pathlib.Path):
+def _reference(checkout, types, adj, num_types: int, batch: int, tmp: pathlib.Path):
     """A persistent reference subprocess; ``(run(threads, steps) -> (wall s, CPU s), proc)``, or
     ``None``."""
-    if not _REF_DIR.value:
+    if checkout is None:
         return None
     order = np.random.default_rng(0).permutation(len(types))  # the reference's shuffle
     np.savez(tmp / "cells.npz", types=types[order], adjacency=adj[order], num_types=num_types)
     script = pathlib.Path(__file__).with_name("dvae_reference_step.py")
-    args = [_REF_DIR.value, str(tmp / "cells.npz"), str(batch), str(_HIDDEN.value)]
+    args = [str(checkout), str(tmp / "cells.npz"), str(batch), str(_HIDDEN.value)]
     proc = subprocess.Popen(
-        [_REF_PY.value, str(script), *args],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_REF_DIR.value,
+        [side_by_side.REFERENCE_PYTHON.value, str(script), *args],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=checkout,
     )  # fmt: skip
 
     def run(threads: int, steps: int) -> tuple[float, float]:
@@ -156,13 +157,13 @@ def _reference(types, adj, num_types: int, batch: int, tmp: pathlib.Path):
     return run, proc
 
 
-def _space(space: str, batch: int, tmp: pathlib.Path) -> dict:
+def _space(space: str, batch: int, tmp: pathlib.Path, checkout) -> dict:
     types, adj, num_types = _cells(space)
     runners, gflop = _jaxnas(types, adj, num_types, batch, tmp)
     steps, threads = _STEPS.value, [int(t) for t in _THREADS.value]
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in runners}
     res: dict = {"gflop_per_step": gflop}
-    ref = _reference(types, adj, num_types, batch, tmp / space)
+    ref = _reference(checkout, types, adj, num_types, batch, tmp / space)
     try:
         if ref is not None:  # the fastest thread count, from a short probe of each
             probe = {t: ref[0](t, 2)[0] / 2 for t in threads}
@@ -170,7 +171,7 @@ def _space(space: str, batch: int, tmp: pathlib.Path) -> dict:
             res["reference_thread_probe_ms"] = {t: 1e3 * v for t, v in probe.items()}
             runners[f"reference_{best}_threads"] = lambda k: ref[0](best, k)
             times[f"reference_{best}_threads"] = []
-        for _ in common.progress(range(_ROUNDS.value), desc=space):
+        for _ in common.progress(range(side_by_side.ROUNDS.value), desc=space):
             for name, run in runners.items():
                 times[name].append(tuple(x / steps for x in run(steps)))
     finally:
@@ -185,25 +186,22 @@ def _space(space: str, batch: int, tmp: pathlib.Path) -> dict:
 
 def main(argv):
     common.check_no_args(argv)
-    load0, t_start = os.getloadavg(), time.perf_counter()
+    checkout = side_by_side.reference_dir("models.py", "muhanzhang/D-VAE")
+    t_start = time.perf_counter()
     res = {"batch_size": _BATCH.value, "hidden": _HIDDEN.value, "steps_per_round": _STEPS.value}
-    res.update(rounds=_ROUNDS.value, block=_BLOCK.value, backend=jax.default_backend())
-    res["cpu_count"] = os.cpu_count()
+    res.update(rounds=side_by_side.ROUNDS.value, block=_BLOCK.value)
+    res.update(backend=jax.default_backend(), cpu_count=os.cpu_count())
     with tempfile.TemporaryDirectory() as tmp:
         for space in _SPACES.value:
             (pathlib.Path(tmp) / space).mkdir()
-            res[space] = _space(space, _BATCH.value, pathlib.Path(tmp))
-    res["loadavg_before_after"] = [load0, os.getloadavg()]
+            res[space] = _space(space, _BATCH.value, pathlib.Path(tmp), checkout)
     res["wall_s"] = time.perf_counter() - t_start
-    text = json.dumps(res, indent=1)
-    print(text)
+    side_by_side.finish(res)
     for space in _SPACES.value:
         ms, cpu = res[space]["ms_per_step"], res[space]["cpu_ms_per_step"]
         print(f"D-VAE step, {space}, batch {_BATCH.value}, hidden {_HIDDEN.value} (wall / CPU ms): "
               + ", ".join(f"{k} {v:.0f} / {cpu[k]:.0f}" for k, v in ms.items()),
               file=sys.stderr)  # fmt: skip
-    if _OUTPUT.value:
-        io.write_text(_OUTPUT.value, text)
 
 
 if __name__ == "__main__":

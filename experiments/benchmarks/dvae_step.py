@@ -27,7 +27,25 @@ JSON also records the compiled one-step calls' FLOPs (``cost_analysis``) and the
 from ``git show`` as its own module; one step per call)::
 
     python -m experiments.benchmarks.dvae_step --reference_dir=/work/ref/dvae \
-        --reference_python=/work/refenv/bin/python --output=results/dvae_step.json
+        --reference_python=/work/refenv/bin/python --baseline_rev=c56d23c \
+        --output=results/dvae_step.json
+
+Measured 2026-12-07 (this command, 5 rounds x 8 steps, medians, 459 s) on the shared 2-core CPU
+at load average 8.0 -> 5.6; wall / process-CPU ms per step:
+
+======================  =============  =============
+contender               NB201          NB101
+======================  =============  =============
+jaxnas (8 per call)     231 / 153      203 / 135
+jaxnas_step_by_step     319 / 198      287 / 168
+jaxnas_pairwise         327 / 225      340 / 187
+jaxnas_c56d23c (before) 349 / 231      389 / 194
+reference (1 thread)    821 / 540      494 / 339
+======================  =============  =============
+
+FLOPs per step (``cost_analysis``): 15.1 (NB201) / 12.5 (NB101) GFLOP, pair by pair 21.7 / 17.1
+(revision c56d23c reports 16.6 / 12.7: its scans are counted once). The reference's probe at 2
+threads took 5.4-5.6 s per step (oversubscribed), so 1 thread was timed.
 """
 
 from __future__ import annotations

@@ -15,6 +15,20 @@ step is ~15 GFLOP of dense matmuls (compute-bound) and takes 231 ms wall / 153 m
 131,700 steps: ~5.6 CPU-hours, ~8.5 h wall at that load (~100 s per epoch), too long for this
 machine; the 20 epochs of this config ~34 min wall of training plus the evaluation.
 
+This config as is (hidden 501, lr 1e-4, 8 steps per call), stopped for time at the step-6,000
+checkpoint (13.7 of 20 epochs; 6,200 steps in 41 min wall with ~5 min of compilation, load 4-9;
+~0.28 s/step once the other jobs eased), then evaluated (84 s)::
+
+    python -m experiments.pretrain_dvae --config=experiments/configs/dvae_nb201.py \
+        --workdir=results/dvae_nb201_h501         # killed after step 6200, then:
+    python -m experiments.pretrain_dvae ... same flags ... --config.stop_at_step=6000
+
+Teacher-forced NLL 6.6-6.9 nats/graph at steps 5,800-6,200 (still falling). Held-out (1,563
+cells, greedy decode of mu): op 64.53%, edge 67.17%, accuracy 65.85%, exact 0.26%; D-VAE's own
+metric (1 x 1) 0.38%. 10,000 samples from N(mean, std) of the training mu: validity 0.00% (exact
+NB201 cells); arch2vec's reference definitions 97.00% / uniqueness 3.99%. Prior N(0, I), 1,000
+samples: validity 0.1%. Under-trained; rerunning the first command resumes from step 6,000.
+
 Measured 2026-12-07, before the per-vertex heads (seed 0, 2-core CPU shared with ~15 other jobs,
 load average 20-37). The reference width did not fit this CPU then: hidden 501 ran at ~3.3
 s/step (200 steps in 653 s; 439 steps per epoch, so ~24 min/epoch and ~120 h for the reference's

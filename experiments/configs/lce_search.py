@@ -148,6 +148,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.methods = ("rs", "rea", "ls", "bananas")  # jaxnas.search.registry names
     c.extrapolators = ("none", "wpm", "svr")  # 'none' = the single-fidelity method
     c.multi_fidelity = ()  # e.g. ('hyperband', 'bohb')
+    # True: run nothing, print the table of the workdir's lce_search.jsonl (e.g. several
+    # workdirs' rows concatenated). Methods already in it with these settings are never rerun.
+    c.table_only = False
     # The seed's benchmark whose LCE settings each candidate set takes
     # (jaxnas.search.multifidelity.REFERENCE_PROTOCOL).
     c.reference_benchmark = ml_collections.ConfigDict(

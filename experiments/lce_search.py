@@ -110,13 +110,24 @@ def run_benchmark(name: str, c, workdir, rows: list[dict], summary: list[dict]) 
         write_tables(workdir, rows, summary)
 
 
+def table_order(c, row: dict) -> tuple[int, ...]:
+    """Sort key of a row in a ``table_only`` table: the config's benchmark, method and
+    extrapolator order (anything else after)."""
+    cfg = row.get("config") or {}
+    key = ((row["benchmark"], c.benchmarks), (cfg.get("method"), (*c.methods, *c.multi_fidelity)),
+           (cfg.get("extrapolator"), c.extrapolators))  # fmt: skip
+    return tuple(list(k).index(v) if v in k else len(k) for v, k in key)
+
+
 def main(argv):
     common.check_no_args(argv)
     c = _CONFIG.value
     workdir = common.workdir("results/lce_search")
     path = workdir / "lce_search.jsonl"
     rows = io.read_jsonl(path) if path.is_file() else []  # resumed (see the module docstring)
-    summary = mf_results.summarize_groups(rows) if c.table_only else []
+    summary = []
+    if c.table_only:
+        summary = mf_results.summarize_groups(sorted(rows, key=lambda r: table_order(c, r)))
     for name in common.progress(() if c.table_only else c.benchmarks, desc="benchmarks"):
         run_benchmark(name, c, workdir, rows, summary)
     md = mf_results.markdown(summary)

@@ -77,10 +77,13 @@ def test_resume_keeps_finished_methods(smoke, data_dir, tmp_path):
     assert [r for r in rows if r["algorithm"] == "REA"] == rea
     assert sorted((r["algorithm"], r["seed"]) for r in rows) == sorted(
         (r["algorithm"], r["seed"]) for r in full)  # fmt: skip
+    results.write_jsonl(work / "lce_search.jsonl", rows[::-1], append=False)  # any order
     again = run_binary("experiments.lce_search", *args, "--config.table_only", timeout=120)
     assert again.returncode == 0 and "finished earlier" not in again.stderr
     assert again.stdout.strip() == (work / "lce_search.md").read_text().strip()
-    assert "| nbnlp_wt2 | REA | 2 |" in again.stdout and "| BOHB | 2 |" in again.stdout
+    algs = [ln.split(" | ")[1] for ln in again.stdout.splitlines() if ln.startswith("| nbnlp")]
+    assert algs == ["REA", "REA-WPM", "REA-SVR", "Hyperband", "BOHB"]  # the config's order
+    assert "| nbnlp_wt2 | REA | 2 |" in again.stdout
 
 
 def test_help_explains_flags():

@@ -79,6 +79,7 @@ _DISTRIBUTED_AUTO = flags.DEFINE_bool(
     "slices, SLURM, Open MPI); leave the three flags above unset.",
 )
 
+
 def define_config(default: str, help_text: str, name: str = "config"):
     """The binary's ``--config`` flag (an ml_collections config file, locked against new keys),
     overridable field by field as ``--config.<field>=...``."""
@@ -124,13 +125,9 @@ def check_no_args(argv) -> None:
 def initialize_distributed() -> None:
     """:func:`jaxnas.mesh.initialize` from the multi-host flags (a no-op without them); on every
     process but process 0 file writes through :mod:`jaxnas.io` are then turned off."""
-    mesh.initialize(
-        _COORDINATOR.value,
-        _NUM_PROCESSES.value,
-        _PROCESS_ID.value,
-        auto=_DISTRIBUTED_AUTO.value,
-    )
-    multi = _DISTRIBUTED_AUTO.value or (_NUM_PROCESSES.value or 1) > 1
+    n = _NUM_PROCESSES.value
+    mesh.initialize(_COORDINATOR.value, n, _PROCESS_ID.value, auto=_DISTRIBUTED_AUTO.value)
+    multi = _DISTRIBUTED_AUTO.value or (n or 1) > 1
     if multi and not mesh.is_primary():
         jio.set_writer(False)
 

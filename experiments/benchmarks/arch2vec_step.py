@@ -21,7 +21,9 @@ step does not depend on which)::
     python -m experiments.benchmarks.arch2vec_step --reference_dir=/work/ref/arch2vec \
         --reference_python=/work/refenv/bin/python --output=results/arch2vec_step.json
 
-The JSON records ``os.getloadavg()`` before and after (the machine may be shared).
+The flags ``--reference_dir``, ``--reference_python``, ``--rounds`` and ``--output`` are
+:mod:`experiments.benchmarks.side_by_side`'s; the JSON records the load average at the start
+and the end (the machine may be shared).
 
 Measured 2026-12-07 (this command, 5 rounds x 192 steps, medians) on the shared 2-core CPU at
 load average 35-37: jaxnas 15.1 ms/step, step-by-step loop 25.2 ms, reference (PyTorch 2.13,
@@ -32,7 +34,6 @@ the block loop ran 2.5 ms/step against 3.6-6.2 ms step by step.
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import subprocess
@@ -45,19 +46,17 @@ import numpy as np
 from absl import flags
 
 from experiments import common
-from jaxnas import io, train
+from experiments.benchmarks import side_by_side
+from jaxnas import train
 from jaxnas.models import vgae
 from jaxnas.pretrain import arch2vec
 from jaxnas.spaces import nb101
 
 _STEPS = flags.DEFINE_integer("steps", 192, "Timed steps per contender per round.")
-_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds (medians are reported).")
 _BATCH = flags.DEFINE_integer("batch_size", 32, "Cells per step.")
 _BLOCK = flags.DEFINE_integer("block", 16, "jaxnas steps per compiled call.")
-_REF_DIR = flags.DEFINE_string("reference_dir", None, "Checkout of MSU-MLSys-Lab/arch2vec.")
-_REF_PY = flags.DEFINE_string("reference_python", "/work/refenv/bin/python", "PyTorch python.")
 _THREADS = flags.DEFINE_list("torch_threads", ["1", "2"], "PyTorch thread counts to try.")
-_OUTPUT = flags.DEFINE_string("output", None, "Where to write the JSON results.")
+_REF_PY = side_by_side.REFERENCE_PYTHON
 
 
 def _cells(num: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -110,17 +109,17 @@ def _jaxnas(adj: np.ndarray, ops: np.ndarray, batch: int):
     return runner(_BLOCK.value), runner(0)
 
 
-def _reference(adj: np.ndarray, ops: np.ndarray, batch: int, tmp: pathlib.Path):
+def _reference(checkout, adj: np.ndarray, ops: np.ndarray, batch: int, tmp: pathlib.Path):
     """A persistent reference subprocess; ``run(threads, steps) -> s``, or ``None``."""
-    if not _REF_DIR.value:
+    if checkout is None:
         return None
     onehot = np.eye(len(nb101.OPS), dtype=np.float32)[np.maximum(ops, 0)] * (ops >= 0)[..., None]
     order = np.random.default_rng(0).permutation(len(ops))  # the reference's one shuffle
     np.savez(tmp / "cells.npz", adjacency=adj[order].astype(np.float32), ops=onehot[order])
     script = pathlib.Path(__file__).with_name("arch2vec_reference_step.py")
     proc = subprocess.Popen(
-        [_REF_PY.value, str(script), _REF_DIR.value, str(tmp / "cells.npz"), str(batch)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_REF_DIR.value,
+        [_REF_PY.value, str(script), str(checkout), str(tmp / "cells.npz"), str(batch)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=checkout,
     )  # fmt: skip
 
     def run(threads: int, steps: int) -> float:
@@ -134,14 +133,15 @@ def _reference(adj: np.ndarray, ops: np.ndarray, batch: int, tmp: pathlib.Path):
 
 def main(argv):
     common.check_no_args(argv)
-    load0, t_start = os.getloadavg(), time.perf_counter()
-    b, steps, rounds = _BATCH.value, _STEPS.value, _ROUNDS.value
+    t_start = time.perf_counter()
+    checkout = side_by_side.reference_dir("models/model.py", "MSU-MLSys-Lab/arch2vec")
+    b, steps, rounds = _BATCH.value, _STEPS.value, side_by_side.ROUNDS.value
     adj, ops = _cells()
     run_block, run_steps = _jaxnas(adj, ops, b)
     threads = [int(t) for t in _THREADS.value]
     times: dict[str, list[float]] = {"jaxnas": [], "jaxnas_step_by_step": []}
     with tempfile.TemporaryDirectory() as tmp:
-        ref = _reference(adj, ops, b, pathlib.Path(tmp))
+        ref = _reference(checkout, adj, ops, b, pathlib.Path(tmp))
         try:
             if ref is not None:  # the fastest thread count, from a short probe of each
                 probe = {t: min(ref[0](t, 16) for _ in range(2)) / 16 for t in threads}
@@ -166,14 +166,10 @@ def main(argv):
     base = min(refs.items(), key=lambda kv: kv[1]) if refs else ("jaxnas_step_by_step", None)
     base_ms = ms[base[0]]
     res["baseline"], res["speedup_vs_baseline"] = base[0], base_ms / ms["jaxnas"]
-    res["loadavg_before_after"] = [load0, os.getloadavg()]
     res["wall_s"] = time.perf_counter() - t_start
-    text = json.dumps(res, indent=1)
-    print(text)
+    side_by_side.finish(res)
     print(f"arch2vec step, batch {b}: jaxnas {ms['jaxnas']:.2f} ms, {base[0]} {base_ms:.2f} ms,"
           f" x{res['speedup_vs_baseline']:.2f}", file=sys.stderr)  # fmt: skip
-    if _OUTPUT.value:
-        io.write_text(_OUTPUT.value, text)
 
 
 if __name__ == "__main__":

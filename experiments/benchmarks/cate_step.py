@@ -1,7 +1,7 @@
 r"""CATE MLM train step, jaxnas beside MSU-MLSys-Lab/CATE's PyTorch original, in one run.
 
-    python -m experiments.benchmarks.cate_step --out=results/bench/cate_step.json \
-        --reference_checkout=/work/ref/CATE --reference_python=/work/refenv/bin/python
+    python -m experiments.benchmarks.cate_step --output=results/bench/cate_step.json \
+        --reference_dir=/work/ref/CATE --reference_python=/work/refenv/bin/python
 
 For each model preset (``cpu_small``: 3 graph + 4 cross blocks; ``reference``: 12 + 24) at
 ``--batch_size`` pairs of real NB101 cells (pairs by parameter count, delta 2e6, K 2; a subset of
@@ -9,21 +9,27 @@ the enumeration so start-up stays short):
 
 * jaxnas: the jitted train step (tokens and Floyd-Warshall masks of both sides, MLM corruption,
   forward, backward, AdamW);
-* the reference (when ``--reference_checkout`` is given): its own ``PairWiseLearning`` model,
+* the reference (when ``--reference_dir`` is given; flags of
+  :mod:`experiments.benchmarks.side_by_side`): its own ``PairWiseLearning`` model,
   ``KLDivLoss`` and AdamW step, imported from that checkout by
   ``experiments/benchmarks/cate_reference_step.py`` in a subprocess of ``--reference_python``
   (PyTorch CPU at the faster of 1 and 2 threads), on the same batch prepared once (its per-step
   Python data preparation is not timed);
 
 interleaved: ``--rounds`` rounds of ``--steps`` steps each, reference then jaxnas; medians over
-all timed steps. FLOPs per step are XLA's ``cost_analysis`` of the jaxnas step (the same model,
-so the reference's FLOP/s uses them too); the machine's matmul peak is measured in the same run
-(best of a few ``2048^3`` float32 XLA matmuls), and both FLOP/s are printed as a fraction of it.
-The load average is recorded before and after: the machine may be shared.
+all timed steps, of wall and of process CPU time (on a shared machine the CPU time is the
+steadier measure of a step's work; wall time also counts the waits for a core). FLOPs per step
+are the model's: XLA's ``cost_analysis`` of the lowered jaxnas step of the same model without
+dropout (the dropout RNG's integer ops are no model work, yet XLA counts them as FLOPs); the
+reference runs the same model, so its FLOP/s use them too. The machine's matmul peak is
+measured in the same run (best of a few ``2048^3`` float32 XLA matmuls), and both FLOP/s are
+printed as a fraction of it. The load average is recorded before and after: the machine may be
+shared.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pathlib
@@ -37,20 +43,16 @@ import numpy as np
 from absl import flags, logging
 
 from experiments import common
-from jaxnas import io, train
+from experiments.benchmarks import side_by_side
+from jaxnas import train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
 from jaxnas.pretrain import cate, cate_pairs
 
-_OUT = flags.DEFINE_string("out", None, "JSON file to write.")
 _PRESETS = flags.DEFINE_list("presets", ["cpu_small", "reference"], "Model presets.")
 _BATCH = flags.DEFINE_integer("batch_size", 256, "Pairs per step.")
-_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds.")
 _STEPS = flags.DEFINE_integer("steps", 2, "Timed steps per contender and round.")
 _NUM_CELLS = flags.DEFINE_integer("num_cells", 20_000, "NB101 cells drawn for the pairs.")
-_REF = flags.DEFINE_string("reference_checkout", None, "Checkout of MSU-MLSys-Lab/CATE.")
-_REF_PY = flags.DEFINE_string("reference_python", "python", "Python with torch for it.")
-flags.mark_flag_as_required("out")
 
 
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
@@ -86,7 +88,9 @@ def reference_inputs(model: cate_model.CATE, batch: dict, path: pathlib.Path) ->
 class Reference:
     """The reference step in a PyTorch subprocess (see ``cate_reference_step.py``)."""
 
-    def __init__(self, config: cate_model.CATEConfig, batch_path: pathlib.Path):
+    def __init__(
+        self, config: cate_model.CATEConfig, checkout: pathlib.Path, batch_path: pathlib.Path
+    ):
         c = config
         args = [
             c.graph_layers,
@@ -99,54 +103,80 @@ class Reference:
         ]
         script = pathlib.Path(__file__).with_name("cate_reference_step.py")
         self.proc = subprocess.Popen(
-            [_REF_PY.value, str(script), _REF.value, str(batch_path), *map(str, args)],
+            [side_by_side.REFERENCE_PYTHON.value, str(script), str(checkout), str(batch_path)]
+            + [str(a) for a in args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         self.threads = json.loads(self.proc.stdout.readline())["threads"]
 
-    def times(self, k: int) -> list[float]:
+    def times(self, k: int) -> tuple[list[float], list[float]]:
+        """Wall and process CPU seconds of ``k`` steps."""
         self.proc.stdin.write(f"{k}\n")
         self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())["times"]
+        out = json.loads(self.proc.stdout.readline())
+        return out["times"], out["cpu_times"]
 
     def close(self):
         self.proc.stdin.close()
         self.proc.wait()
 
 
-def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) -> dict:
-    model = cate_model.CATE(cate_model.make_config(cells.num_ops, preset))
+def lowered_step(model: cate_model.CATE, cells: cate.Cells, batch: dict):
+    """``(state, lowered train step)`` of ``model`` on ``batch``."""
     tx = cate.make_optimizer(1000)
     state = train.create(cate.init_params(model, jax.random.key(0), cells), tx)
     step = train.make_train_step(cate.make_loss_fn(model), tx)
+    return state, step.lower(state, batch, jax.random.key(1))
+
+
+def model_flops(model: cate_model.CATE, cells: cate.Cells, batch: dict) -> float:
+    """XLA's FLOP count of the train step of ``model`` without dropout (see the docstring)."""
+    no_dropout = cate_model.CATE(dataclasses.replace(model.config, dropout=0.0))
+    cost = lowered_step(no_dropout, cells, batch)[1].cost_analysis()
+    return float((cost[0] if isinstance(cost, list) else cost)["flops"])
+
+
+def bench(
+    cells: cate.Cells,
+    batch: dict,
+    preset: str,
+    peak: float,
+    tmp: str,
+    checkout: pathlib.Path | None,
+) -> dict:
+    model = cate_model.CATE(cate_model.make_config(cells.num_ops, preset))
     rng = jax.random.key(1)
     t = time.perf_counter()
-    compiled = step.lower(state, batch, rng).compile()
+    state, lowered = lowered_step(model, cells, batch)
+    compiled = lowered.compile()
     compile_s = time.perf_counter() - t
-    cost = compiled.cost_analysis()
-    flops = float((cost[0] if isinstance(cost, list) else cost)["flops"])
+    flops = model_flops(model, cells, batch)
     state, m = compiled(state, batch, rng)
     jax.block_until_ready(m)
     ref = None
-    if _REF.value:
+    if checkout is not None:
         path = pathlib.Path(tmp) / f"{preset}.npz"
         reference_inputs(model, batch, path)
-        ref = Reference(model.config, path)
+        ref = Reference(model.config, checkout, path)
     times = {"jaxnas": [], "reference": []}
+    cpu_times = {"jaxnas": [], "reference": []}
     load0 = os.getloadavg()[0]
-    for _ in range(_ROUNDS.value):
+    for _ in range(side_by_side.ROUNDS.value):
         if ref is not None:
-            times["reference"] += ref.times(_STEPS.value)
+            wall, cpu = ref.times(_STEPS.value)
+            times["reference"] += wall
+            cpu_times["reference"] += cpu
         for _ in range(_STEPS.value):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             state, m = compiled(state, batch, rng)
             jax.block_until_ready(m)
             times["jaxnas"].append(time.perf_counter() - t)
+            cpu_times["jaxnas"].append(time.process_time() - c)
     row = {
         "preset": preset,
         "batch_pairs": len(batch["ops_x"]),
         "compile_s": compile_s,
-        "flops_per_step": flops,
+        "model_flops_per_step": flops,
         "matmul_peak_flops": peak,
         "loadavg_1min_before_after": [load0, os.getloadavg()[0]],
     }
@@ -155,6 +185,7 @@ def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) ->
             s = float(np.median(ts))
             row[who] = {
                 "step_s": s,
+                "step_cpu_s": float(np.median(cpu_times[who])),
                 "flops_per_s": flops / s,
                 "fraction_of_peak": flops / s / peak,
                 "steps_timed": len(ts),
@@ -162,12 +193,14 @@ def bench(cells: cate.Cells, batch: dict, preset: str, peak: float, tmp: str) ->
     if ref is not None:
         row["reference"]["torch_threads"] = ref.threads
         row["speedup"] = row["reference"]["step_s"] / row["jaxnas"]["step_s"]
+        row["speedup_cpu_time"] = row["reference"]["step_cpu_s"] / row["jaxnas"]["step_cpu_s"]
         ref.close()
     return row
 
 
 def main(argv):
     common.check_no_args(argv)
+    checkout = side_by_side.reference_dir("layers/graphEncoder.py", "MSU-MLSys-Lab/CATE")
     cells = cate.load_cells("nb101", key=jax.random.key(0), num_cells=_NUM_CELLS.value)
     pairs = cate_pairs.sample_pairs(jax.random.key(1), cells.attribute, 2e6, 2)
     pairs = pairs[np.random.default_rng(0).permutation(len(pairs))]
@@ -176,20 +209,25 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         for preset in _PRESETS.value:
             peak = matmul_peak()
-            row = bench(cells, batch, preset, peak, tmp)
+            row = bench(cells, batch, preset, peak, tmp, checkout)
             logging.info("%s", json.dumps(row))
             for who in ("reference", "jaxnas"):
                 if who in row:
                     r = row[who]
                     pct = 100 * r["fraction_of_peak"]
                     print(
-                        f"{preset:9s} {who:9s} {r['step_s']:.3f} s/step  "
+                        f"{preset:9s} {who:9s} {r['step_s']:.3f} s/step "
+                        f"({r['step_cpu_s']:.3f} s CPU)  "
                         f"{r['flops_per_s'] / 1e9:.1f} GFLOP/s = {pct:.1f}% "
                         f"of the measured matmul peak {peak / 1e9:.0f} GFLOP/s",
                         flush=True,
                     )
             if "speedup" in row:
-                print(f"{preset:9s} jaxnas / reference speed-up x{row['speedup']:.2f}", flush=True)
+                print(
+                    f"{preset:9s} jaxnas / reference speed-up x{row['speedup']:.2f} "
+                    f"(CPU time x{row['speedup_cpu_time']:.2f})",
+                    flush=True,
+                )
             rows.append(row)
     result = {
         "benchmark": "cate_mlm_train_step",
@@ -197,10 +235,10 @@ def main(argv):
         "backend": jax.default_backend(),
         "cpu_count": os.cpu_count(),
         "jax_version": jax.__version__,
-        "reference_checkout": _REF.value,
+        "reference_dir": None if checkout is None else str(checkout),
         "rows": rows,
     }
-    io.write_json(pathlib.Path(_OUT.value), result, indent=1)
+    side_by_side.finish(result)
 
 
 if __name__ == "__main__":

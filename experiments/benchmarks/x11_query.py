@@ -1,18 +1,18 @@
 r"""Benchmark: x11 SVD-LGB-GKDE noisy full-curve queries, jaxnas beside x11's own query path.
 
     python -m experiments.benchmarks.x11_query --data_dir=../shared/data --workdir=results/bench \
-        --x11_ref=/work/ref/nas-bench-x11
+        --reference_dir=/work/ref/nas-bench-x11
 
-SVD-LGB-GKDE (reference LightGBM settings, k = 6) is fitted on the 341 NB-NLP WT2 curves (50
-epochs; graph encoding + 3 early losses) by jaxnas and by x11's own ``SVDLGBModel.train``, run
-from a checkout of automl/nas-bench-x11 (``--x11_ref``; never vendored; '': jaxnas only; its
-``svd_lgb.py`` executed with stand-ins for the package modules it needs only to load data and
-log metrics, and ``LGBMRegressor.fit`` taking LightGBM 3's ``verbose=``). jaxnas tabulates the
-pool (the data's encodings) once. Interleaved rounds (order rotating) time noisy full-curve
-queries of random pool members: x11's ``query(..., use_noise=True)`` one at a time, jaxnas's
-one-off ``query`` and ``query_table``, one at a time and batched; medians of per-round ms per
-query (wall; CPU of this process). x11 predicts with its faster of 1 and 2 LightGBM threads,
-jaxnas's one-off path with 1; fits are cached in ``<workdir>/x11_query_models``.
+SVD-LGB-GKDE (reference LightGBM settings, k = 6) is fitted on the 341 NB-NLP WT2 curves (50 epochs;
+graph encoding + 3 early losses) by jaxnas and by x11's own ``SVDLGBModel.train``, run from a
+checkout of automl/nas-bench-x11 (``--reference_dir``; never vendored; unset: jaxnas only; its
+``svd_lgb.py`` executed with stand-ins for the package modules it needs only to load data and log
+metrics, and ``LGBMRegressor.fit`` taking LightGBM 3's ``verbose=``). jaxnas tabulates the pool (the
+data's encodings) once. Interleaved rounds (order rotating) time noisy full-curve queries of random
+pool members: x11's ``query(..., use_noise=True)`` one at a time, jaxnas's one-off ``query`` and
+``query_table``, one at a time and batched; medians of per-round ms per query (wall; CPU of this
+process). x11 predicts with its faster of 1 and 2 LightGBM threads, jaxnas's one-off path with 1;
+fits are cached in ``<workdir>/x11_query_models``.
 """
 
 from __future__ import annotations
@@ -31,14 +31,13 @@ import numpy as np
 from absl import flags
 
 from experiments import common
+from experiments.benchmarks import side_by_side
 from jaxnas import io
 from jaxnas.surrogates import datasets, mean_models
 from jaxnas.surrogates import surrogate as sg
 
-_REF = flags.DEFINE_string("x11_ref", "", "Checkout of automl/nas-bench-x11 ('': jaxnas only).")
 _LGB = flags.DEFINE_enum("lgb_preset", "reference", ["reference", "fast"], "LightGBM preset.")
 _K = flags.DEFINE_integer("num_components", 6, "SVD components (both implementations).")
-_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds.")
 _NUM = flags.DEFINE_integer("num_queries", 200, "One-at-a-time queries per round (jaxnas).")
 _REF_NUM = flags.DEFINE_integer("ref_queries", 20, "One-at-a-time queries per round (x11).")
 _BATCH = flags.DEFINE_integer("batch", 1000, "Queries per batched call.")
@@ -101,6 +100,7 @@ def _fastest_threads(set_threads, fn, n) -> int:
 
 def main(argv):
     common.check_no_args(argv)
+    ref_dir = side_by_side.reference_dir("nas_bench_x11/models/svd_lgb.py", "automl/nas-bench-x11")
     d = datasets.nlp_wt2(common.data_dir(), first_epochs=3, download=common.download())
     lgb = mean_models.REFERENCE_LGB if _LGB.value == "reference" else mean_models.FAST_LGB
     x, y, n, nb, nr = d.encodings, d.curves, _NUM.value, _BATCH.value, _REF_NUM.value
@@ -129,8 +129,8 @@ def main(argv):
         "jaxnas tabulated, batched": (
             lambda: [sg.query_table(s, table, idx[:nb], k) for k in keys[:10]], 10 * nb),
     }  # fmt: skip
-    if _REF.value:
-        m = _reference_model(_REF.value, x, y, lgb, cache)
+    if ref_dir is not None:
+        m = _reference_model(str(ref_dir), x, y, lgb, cache)
         ref = lambda: [m.query(x[i], search_space="nlp", use_noise=True) for i in idx[:nr]]  # noqa: E731
         set_ref = lambda t: [e.set_params(n_jobs=t) for e in m.model.estimators_]  # noqa: E731
         out["x11_threads"] = _fastest_threads(set_ref, ref, nr)
@@ -138,7 +138,7 @@ def main(argv):
     times, names = {c: [] for c in run}, list(run)
     for fn, _ in run.values():
         fn()  # warm-up (compilation)
-    for r in common.progress(range(_ROUNDS.value), desc="rounds"):
+    for r in common.progress(range(side_by_side.ROUNDS.value), desc="rounds"):
         for c in names[r % len(names) :] + names[: r % len(names)]:
             times[c].append(_per_query(*run[c]))
     base = statistics.median(t[0] for t in times[names[0]])

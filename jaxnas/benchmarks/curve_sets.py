@@ -86,6 +86,20 @@ def _surrogate_config(s: Settings) -> sg.SurrogateConfig:
     return sg.SurrogateConfig(lgb=dataclasses.replace(lgb, num_threads=s.lgb_threads))
 
 
+def _fit(module, s: Settings, data_dir, download: bool, **kwargs):
+    """The x11 curve benchmark of ``module`` (``nlp11``, ``nb311`` or ``nb111``), fitted."""
+    bench, _ = module.build(
+        _surrogate_config(s), data_dir, seed=s.candidate_seed, download=download, **kwargs
+    )
+    return bench
+
+
+def _surrogate_set(name, x, cv, metric, higher_better, source) -> CurveSet:
+    """A :class:`CurveSet` of surrogate curves ``cv`` (no test values: NaN)."""
+    test = np.full(len(x), np.nan)
+    return CurveSet(name, x, cv[metric], cv["epochs"], cv["full_time"], test, higher_better, source)
+
+
 def build(name: str, settings: Settings, data_dir=None, download: bool = True) -> CurveSet:
     """Builds the set ``name`` (fits the surrogate for the x11 ones)."""
     s = settings
@@ -103,43 +117,27 @@ def build(name: str, settings: Settings, data_dir=None, download: bool = True) -
             f"real NB-NLP WikiText-2 runs ({ok.sum()} with finite curves): {b.source}",
         )  # fmt: skip
     if name == "nlp11_wt2":
-        bench, _ = nlp11.build(
-            _surrogate_config(s), data_dir, seed=s.candidate_seed,
-            first_epochs=s.nlp_first_epochs, download=download,
-        )  # fmt: skip
+        bench = _fit(nlp11, s, data_dir, download, first_epochs=s.nlp_first_epochs)
         rec = list(nlp11.known_recipes(bench))
-        cv = bench.curves(rec, key)
         x = datasets.nlp_encoding([nlp.parse_recipe(r) for r in rec])
-        return CurveSet(
-            name, x, cv["valid_loss"], cv["epochs"], cv["full_time"], np.full(len(x), np.nan),
-            False, f"{bench.label}; {kind} per cell of the {len(rec)} data cells",
-        )  # fmt: skip
+        cv = bench.curves(rec, key)
+        what = f"{bench.label}; {kind} per cell of the {len(rec)} data cells"
+        return _surrogate_set(name, x, cv, "valid_loss", False, what)
     if name == "nb311_yahpo":
-        bench, _ = nb311.build(
-            _surrogate_config(s), data_dir, seed=s.candidate_seed,
-            num_archs=s.nb311_num_archs, download=download,
-        )  # fmt: skip
+        bench = _fit(nb311, s, data_dir, download, num_archs=s.nb311_num_archs)
         ks = jax.random.split(jax.random.fold_in(k0, 1), s.num_candidates)
         genos = [darts.sample(k) for k in ks]
         cv = bench.curves(genos, key)
-        return CurveSet(
-            name, curves.darts_encoding(genos), cv["valid_acc"], cv["epochs"], cv["full_time"],
-            np.full(len(genos), np.nan), True,
-            f"{bench.label}; {kind} for {s.num_candidates} random DARTS genotypes",
-        )  # fmt: skip
+        what = f"{bench.label}; {kind} for {s.num_candidates} random DARTS genotypes"
+        return _surrogate_set(name, curves.darts_encoding(genos), cv, "valid_acc", True, what)
     if name == "nb111_4":
-        bench, _ = nb111.build(
-            _surrogate_config(s), data_dir, seed=s.candidate_seed, kl_samples=5, download=download
-        )
+        bench = _fit(nb111, s, data_dir, download, kl_samples=5)
         b = builtin.nb101_20k(data_dir, download=download)
         rows = np.random.default_rng(s.candidate_seed).choice(b.size, s.num_candidates, False)
         adj, ops = b.arch["adjacency"][rows], b.arch["ops"][rows]
         cv = bench.curves((adj, ops), key)
-        return CurveSet(
-            name, curves.nb101_encoding(adj, ops), cv["valid_acc"], cv["epochs"],
-            cv["full_time"], np.full(len(rows), np.nan), True,
-            f"{bench.label}; {kind} for {s.num_candidates} NB101-20k cells",
-        )  # fmt: skip
+        what = f"{bench.label}; {kind} for {s.num_candidates} NB101-20k cells"
+        return _surrogate_set(name, curves.nb101_encoding(adj, ops), cv, "valid_acc", True, what)
     raise ValueError(f"unknown candidate set {name!r}; choose from {NAMES}")
 
 

@@ -37,7 +37,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxnas.encodings import tokens as tok
-from jaxnas.models.transformer import Encoder
+from jaxnas.models.transformer import Dropout, Encoder
 
 POOLINGS = ("last", "output", "mean")
 
@@ -140,9 +140,9 @@ class CATE(nn.Module):
         c = self.config
         self.embed = nn.Embed(c.vocab_size, c.d_model, name="op_embed")
         self.segment = nn.Embed(2, c.d_model, name="segment_embed")
-        self.embed_dropout = nn.Dropout(c.dropout)
-        self.segment_dropout = nn.Dropout(c.dropout)
-        self.head_dropout = nn.Dropout(c.dropout)
+        self.embed_dropout = Dropout(c.dropout)
+        self.segment_dropout = Dropout(c.dropout)
+        self.head_dropout = Dropout(c.dropout)
         self.graph_encoder = Encoder(
             c.graph_layers,
             c.num_heads,

@@ -123,12 +123,25 @@ def pad_curves(
 
 
 class Guard(NamedTuple):
-    """A blend with the last observed value and a widening of the predictive distribution.
+    """A blend with the last observed value, a widening and a per-level recalibration of the
+    predictive distribution (see :func:`fit_guard` and :func:`apply_guard`).
 
-    ``guarded = blend * pred + (1 - blend) * last``; predictive samples are moved to that centre,
-    their spread about ``pred`` multiplied by ``scale`` and independent Gaussian noise of
-    standard deviation ``extra_std`` added (a model-discrepancy term: the error of the fitted
-    family beyond its own posterior spread). See :func:`apply_guard`.
+    ``guarded = pred + (1 - blend) * clip(last - pred, -max_shift, max_shift)``: the blend
+    ``blend * pred + (1 - blend) * last`` where the model and the last value disagree by no more
+    than on any curve the guard was fitted on (``max_shift``, the largest ``|pred - last|``
+    there), and beyond that the model plus the largest fitted correction: the last value's
+    share is not extrapolated to curves far from converged, where its error is large and
+    one-sided (issue 14: one NB-NLP test curve, still at loss 9.75 after 25 of 50 epochs and 3.6
+    above its final loss where no calibration curve's last value was off by more than 0.83,
+    took 20% of that error from a 0.8 blend). On training-split curves (NB-NLP and TaskSet
+    GRU64, 300 random splits into 32 or 128 fitting and 64 test curves) the cap lowered the
+    blend's pooled test RMSE by 12-52% at 20% observed and raised it by 1-5% at 50%.
+    Predictive samples are moved to that centre, their spread about ``pred`` multiplied by
+    ``scale`` and independent Gaussian noise of standard deviation ``extra_std`` added (a
+    model-discrepancy term: the error of the fitted family beyond its own posterior spread).
+    Finally the central interval of level ``levels[j]`` is taken to be the widened samples'
+    central interval of level ``mapped[j]`` (a monotone map of central levels, linear between
+    ``(0, 0)``, the pairs and ``(1, 1)``).
 
     Attributes:
       blend: weight in ``[0, 1]`` of the model's point prediction (0: last value only).
@@ -137,6 +150,9 @@ class Guard(NamedTuple):
       rmse_model: held-out RMSE of the unguarded model.
       rmse_last: held-out RMSE of the last observed value.
       rmse_guarded: held-out RMSE of the blend.
+      levels: nominal central levels that were recalibrated (increasing; empty: no map).
+      mapped: for each of ``levels``, the central level of the widened samples used for it.
+      max_shift: the largest ``|pred - last|`` on the curves the guard was fitted on.
     """
 
     blend: float
@@ -145,6 +161,9 @@ class Guard(NamedTuple):
     rmse_model: float
     rmse_last: float
     rmse_guarded: float
+    levels: tuple[float, ...] = ()
+    mapped: tuple[float, ...] = ()
+    max_shift: float = float("inf")
 
 
 def _rmse(a, b) -> float:
@@ -152,6 +171,44 @@ def _rmse(a, b) -> float:
 
 
 SCALES = (1.0, 1.25, 1.5, 2.0, 3.0, 5.0)
+
+
+def choose_blend(pred, last, truth, grid: int = 21) -> float:
+    """The grid weight ``w in linspace(0, 1, grid)`` with the smallest RMSE of
+    ``w * pred + (1 - w) * last`` on held-out curves (ties go to the larger ``w``), so on these
+    curves the blend is never worse than the better of the model and the last value.
+
+    (Choosing it by cross-validation instead, and falling back to the better input unless the
+    blend wins out of sample, did worse on NB-NLP training-split curves: mean test RMSE / best
+    input 0.96 against 0.92-0.94 at 25 of 50 epochs, 32 or 128 calibration curves.)"""
+    pred, last, truth = (np.asarray(a, np.float64) for a in (pred, last, truth))
+    ws = np.linspace(0.0, 1.0, grid)
+    errs = np.array([_rmse(w * pred + (1 - w) * last, truth) for w in ws])
+    return float(ws[np.flatnonzero(errs <= errs.min() * (1 + 1e-9))[-1]])
+
+
+def central_level(samples: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """``[N]`` the smallest central level ``c`` at which ``truth`` lies in the central interval
+    ``np.quantile(samples, [(1 - c) / 2, (1 + c) / 2])`` of its row of ``samples [N, S]`` (1
+    outside the samples' range)."""
+    s = np.sort(np.asarray(samples, np.float64), axis=1)
+    pos = np.linspace(0.0, 1.0, s.shape[1])
+    t = np.asarray(truth, np.float64)
+    u = np.array([np.interp(ti, row, pos) for ti, row in zip(t, s, strict=True)])
+    return np.abs(2.0 * u - 1.0)
+
+
+def conformal_levels(samples, truth, levels) -> tuple[float, ...]:
+    """For each nominal level ``L``, the central level of ``samples`` whose intervals cover
+    ``ceil((n + 1) L)`` of the ``n`` held-out ``truth`` values (split conformal; 1 when that
+    exceeds ``n``), made non-decreasing in ``L``."""
+    d = np.sort(central_level(samples, truth))
+    n = len(d)
+    out = []
+    for lv in levels:
+        k = int(np.ceil((n + 1) * lv - 1e-9))
+        out.append(1.0 if k > n else float(d[max(k, 1) - 1]))
+    return tuple(np.maximum.accumulate(out).tolist())
 
 
 def fit_guard(
@@ -165,29 +222,31 @@ def fit_guard(
 ) -> Guard:
     """Fits a :class:`Guard` on held-out curves whose targets are known.
 
-    The blend is the grid value of ``w in [0, 1]`` with the smallest RMSE of
-    ``w * pred + (1 - w) * last`` (ties go to the larger ``w``), so on these curves the guarded
-    prediction is never worse than the better of the last value and the model. Then, for each
-    ``scale`` in :data:`SCALES`, the smallest ``extra_std`` (bisection) with which every central
-    interval in ``levels`` of the guarded samples covers at least ``ceil((n + 1) L) / n`` of
-    the truths (a split-conformal margin); the pair with the narrowest mean interval at the
-    largest level is kept.
+    The blend is :func:`choose_blend`; the last value's share is capped at the largest
+    ``|pred - last|`` of these curves (``max_shift``, see :class:`Guard`). Then, for each
+    ``scale`` in :data:`SCALES`, the smallest ``extra_std`` (bisection) with which every
+    central interval in ``levels`` of the guarded samples covers at least
+    ``ceil((n + 1) L) / n`` of the truths (a split-conformal margin);
+    the pair with the narrowest mean interval at the largest level is kept. Last, each level
+    ``L`` is mapped to the central level of these widened samples that covers exactly
+    ``ceil((n + 1) L)`` held-out truths (:func:`conformal_levels`), so that every level, not
+    only the one that bound the widening, is conformal (e.g. 50% intervals that the 90% level
+    made too wide shrink back).
 
     Args:
       pred: ``[N]`` the model's point predictions (e.g. the predictive mean).
       last: ``[N]`` the last observed values.
       truth: ``[N]`` the true targets.
       samples: optional ``[N, S]`` predictive samples (same units); without them the guard
-        has ``scale = 1, extra_std = 0``.
-      levels: central interval levels to calibrate.
+        has ``scale = 1, extra_std = 0`` and no level map.
+      levels: central interval levels to calibrate (increasing).
       grid: blend grid size.
       seed: seed of the discrepancy noise (see :func:`apply_guard`).
     """
     pred, last, truth = (np.asarray(a, np.float64) for a in (pred, last, truth))
-    ws = np.linspace(0.0, 1.0, grid)
-    errs = np.array([_rmse(w * pred + (1 - w) * last, truth) for w in ws])
-    w = float(ws[np.flatnonzero(errs <= errs.min() * (1 + 1e-9))[-1]])
-    guard = Guard(w, 1.0, 0.0, _rmse(pred, truth), _rmse(last, truth), 0.0)
+    w = choose_blend(pred, last, truth, grid)
+    shift = float(np.max(np.abs(pred - last))) if len(pred) else 0.0
+    guard = Guard(w, 1.0, 0.0, _rmse(pred, truth), _rmse(last, truth), 0.0, max_shift=shift)
     guard = guard._replace(rmse_guarded=_rmse(apply_guard(guard, pred, last)[0], truth))
     if samples is None:
         return guard
@@ -220,7 +279,23 @@ def fit_guard(
         width = ok(g)[1]
         if best is None or width < best[0]:
             best = (width, g)
-    return guard if best is None else best[1]
+    if best is None:
+        return guard
+    widened = apply_guard(best[1], pred, last, samples, seed)[1]
+    mapped = conformal_levels(widened, truth, levels)
+    return best[1]._replace(levels=tuple(float(v) for v in levels), mapped=mapped)
+
+
+def map_levels(samples: np.ndarray, levels, mapped) -> np.ndarray:
+    """``[N, S]`` samples whose central interval of level ``levels[j]`` is the central interval
+    of level ``mapped[j]`` of ``samples [N, S]``: each row's quantiles at the central levels
+    ``m(c)`` for ``S`` evenly spaced quantile positions, ``m`` linear through ``(0, 0)``, the
+    pairs and ``(1, 1)`` (rows come back sorted)."""
+    s = np.asarray(samples, np.float64)
+    v = np.linspace(0.0, 1.0, s.shape[1])
+    c = np.interp(np.abs(2 * v - 1), [0.0, *levels, 1.0], [0.0, *mapped, 1.0])
+    q = 0.5 + np.sign(v - 0.5) * c / 2
+    return np.quantile(s, q, axis=1).T
 
 
 def apply_guard(
@@ -232,11 +307,12 @@ def apply_guard(
 ):
     """``(guarded point predictions [N], guarded samples [N, S] or None)``: the samples' spread
     about ``pred`` times ``guard.scale``, centred on the blend, plus ``N(0, extra_std^2)`` noise
-    drawn with ``seed``."""
+    drawn with ``seed``, then the level map of ``guard`` (:func:`map_levels`) if it has one."""
     pred, last = np.asarray(pred, np.float64), np.asarray(last, np.float64)
-    centre = guard.blend * pred + (1 - guard.blend) * last
+    centre = pred + (1 - guard.blend) * np.clip(last - pred, -guard.max_shift, guard.max_shift)
     if samples is None:
         return centre, None
     dev = np.asarray(samples, np.float64) - pred[:, None]
     noise = np.random.default_rng(seed).standard_normal(dev.shape)
-    return centre, centre[:, None] + guard.scale * dev + guard.extra_std * noise
+    out = centre[:, None] + guard.scale * dev + guard.extra_std * noise
+    return centre, map_levels(out, guard.levels, guard.mapped) if guard.levels else out

@@ -12,8 +12,11 @@ the WPM, coverage and width of its central predictive intervals (with observatio
 With ``num_calib > 0``, that many further curves (outside the test split and LcSVR's training
 curves) are predicted too, and each model's last-value guard
 (:func:`jaxnas.predictors.curves.fit_guard`: blend with the last observed value, widen the
-predictive samples) is fitted on them; rows ``'wpm'`` / ``'lcsvr'`` are guarded and
-``'wpm_raw'`` / ``'lcsvr_raw'`` unguarded. The loss->score map is fitted on every non-test curve.
+predictive samples, recalibrate each interval level) is fitted on them; rows ``'wpm'`` /
+``'lcsvr'`` are guarded and ``'wpm_raw'`` / ``'lcsvr_raw'`` unguarded. The WPM fits each curve
+on its own (it never sees LcSVR's training curves), so its guard may use more held-out curves:
+``wpm_num_calib`` (if larger than ``num_calib``) takes the rest from LcSVR's training split.
+The loss->score map is fitted on every non-test curve.
 
 Keys: dataset ``i`` uses ``fold_in(key(seed), i)``; the WPM's batches fold in
 ``n * 100_003 + start``; LcSVR fits with ``fold_in(dataset key, 7)``. The train / test split
@@ -165,28 +168,32 @@ def evaluate_dataset(name: str, loaded, cfg, key: jax.Array, pad_to: int) -> lis
     if cfg.max_train > 0:
         train_idx = train_idx[: cfg.max_train]
     test, train, cal = losses[test_idx], losses[train_idx], losses[cal_idx]
+    # The WPM's guard curves: the calibration curves, then training curves (see module doc).
+    wcal = losses[perm[n_test : n_test + max(n_cal, cfg.get("wpm_num_calib", 0))]] if n_cal else cal
     t = losses.shape[1]
     truth, cal_truth = test[:, -1], cal[:, -1]
     n_obs_list = num_observed(cfg, t)
     # The score map is fitted on every curve outside the test split (calibration included).
     tr = curves_lib.fit_loss_transform(losses[perm[n_test:]])
     logging.info(
-        "%s: %d test / %d train / %d calibration curves, transform %s",
-        desc, len(test), len(train), len(cal), tr,
+        "%s: %d test / %d train / %d calibration (WPM %d) curves, transform %s",
+        desc, len(test), len(train), len(cal), len(wcal), tr,
     )  # fmt: skip
     rows = []
     base = {"dataset": name, "description": desc, "num_test": len(test), "T": t,
-            "num_calib": len(cal)}  # fmt: skip
+            "num_calib": len(cal), "wpm_num_calib": len(wcal)}  # fmt: skip
     lv = tuple(cfg.intervals)
     if "wpm" in cfg.methods:
         wcfg = wpm.preset(cfg.wpm_preset)
-        both = np.concatenate([test, cal])
+        both = np.concatenate([test, wcal])
         res = run_wpm(key, both, n_obs_list, tr, cfg.wpm_batch, wcfg, pad_to)
         for n_obs, (mean, samples, secs, compile_s, div) in res.items():
             last = lcsvr.last_value(both[:, :n_obs])
             m, sm, la = mean[:n_test], samples[:n_test], last[:n_test]
             calib = (
-                None if not n_cal else (mean[n_test:], last[n_test:], cal_truth, samples[n_test:])
+                None
+                if not n_cal
+                else (mean[n_test:], last[n_test:], wcal[:, -1], samples[n_test:])
             )
             for r in _guarded_rows(base, "wpm", n_obs, t, m, la, truth, calib, sm, lv):
                 r.update(seconds_per_curve=secs, compile_and_first_batch_seconds=compile_s,
@@ -254,8 +261,8 @@ def markdown(rows: Sequence[dict], levels: Sequence[float], batch: int) -> str:
         + "\n".join(descs)
         + "\n\nRMSE in loss units; rank correlations of predicted vs true final loss; "
         "cov = coverage of the WPM's central predictive intervals (with observation noise); "
-        "'wpm' / 'lcsvr' are guarded (blend with the last value, widened intervals, fitted on "
-        "held-out calibration curves), '_raw' unguarded; "
+        "'wpm' / 'lcsvr' are guarded (capped blend with the last value; intervals widened and "
+        "conformalised per level; fitted on held-out calibration curves), '_raw' unguarded; "
         f"s/curve = WPM fit seconds per curve in batches of {batch}.\n\n" + "\n".join(lines) + "\n"
     )
 

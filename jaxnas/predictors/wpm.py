@@ -28,9 +28,10 @@ intervals cover 0.60 / 0.28 of the observed final values), and the hard ``[0, 1]
 ``'calibrated'``). On real curves the families are also misspecified (NB-NLP / TaskSet: 0.5-0.7
 at 90%). Domhan et al.'s emcee runs have the same flaw to a lesser degree (issue 14: cov90 0.81
 on NB-NLP). The fix that holds on every dataset is empirical:
-:func:`jaxnas.predictors.curves.fit_guard` on a few held-out, fully observed curves blends the
-prediction with the last observed value and widens the samples (scale and discrepancy noise)
-until the held-out intervals reach their nominal coverage.
+:func:`jaxnas.predictors.curves.fit_guard` on held-out, fully observed curves blends the
+prediction with the last observed value (the last value's share capped at the largest gap seen
+there), widens the samples (scale and discrepancy noise) and maps each interval level to the
+level of the widened samples that reaches its nominal (split-conformal) coverage there.
 
 Fitting (:func:`fit`) is vectorised over many partial curves of different lengths: curves are
 padded to a fixed length with a mask (:func:`jaxnas.predictors.curves.pad_curves`); a jitted

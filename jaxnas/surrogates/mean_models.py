@@ -308,7 +308,13 @@ def xgb_from_bytes(raw, y_mean, y_std, chain: bool, num_threads: int = 0) -> XGB
 
 @dataclasses.dataclass(frozen=True)
 class MLPConfig:
-    """MLP mean model: hidden widths, Adam steps (full batch), learning rate, weight decay."""
+    """MLP mean model (x11's ``mlp`` option), trained full batch with AdamW.
+
+    Attributes:
+      hidden: widths of the hidden ReLU layers.
+      steps: full-batch optimiser steps.
+      learning_rate: AdamW learning rate; weight_decay: its decoupled weight decay.
+    """
 
     hidden: tuple[int, ...] = (128, 128)
     steps: int = 2000

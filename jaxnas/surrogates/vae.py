@@ -20,7 +20,13 @@ import optax
 
 @dataclasses.dataclass(frozen=True)
 class VAEConfig:
-    """Hidden widths of encoder and decoder, Adam steps and learning rate, KL weight."""
+    """The curve VAE's size and training.
+
+    Attributes:
+      hidden: widths of the encoder's hidden layers (the decoder mirrors them).
+      steps: full-batch Adam steps; learning_rate: Adam's learning rate.
+      beta: weight of the KL term in the loss.
+    """
 
     hidden: tuple[int, ...] = (128, 64)
     steps: int = 3000

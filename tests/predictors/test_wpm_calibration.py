@@ -49,7 +49,75 @@ def test_guard_widens_overconfident_intervals_to_nominal():
     assert _coverage(s, t, 0.9) < 0.5
     _, gs = curves.apply_guard(g, p, p, s)
     assert 0.85 <= _coverage(gs, t, 0.9) <= 0.95
-    assert 0.4 <= _coverage(gs, t, 0.5) <= 0.75
+    assert 0.43 <= _coverage(gs, t, 0.5) <= 0.57
+
+
+def _rmse(a, b):
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+def test_guard_blend_of_two_biased_inputs_beats_both_on_fresh_curves():
+    """Both inputs biased (the model over-predicts the late drop, the last value misses it):
+    the blend fitted on 128 curves is interior and beats both inputs on 2,000 fresh curves."""
+    rng = np.random.default_rng(2)
+
+    def draw(n):
+        truth = rng.uniform(4.0, 6.0, n)
+        last = truth + 0.3 + 0.1 * rng.standard_normal(n)  # loss still falling
+        pred = truth - 0.3 + 0.1 * rng.standard_normal(n)  # over-extrapolated
+        return pred, last, truth
+
+    p, la, t = draw(128)
+    g = curves.fit_guard(p, la, t)
+    assert 0.3 <= g.blend <= 0.7, g
+    assert g.rmse_guarded < 0.5 * min(g.rmse_model, g.rmse_last)
+    p, la, t = draw(2000)
+    gm = curves.apply_guard(g, p, la)[0]
+    assert _rmse(gm, t) < 0.5 * min(_rmse(p, t), _rmse(la, t))
+
+
+def test_guard_does_not_extrapolate_its_correction_to_outlying_curves():
+    """The issue-14 failure: a blend fitted on curves whose last values are close to the truth
+    moved an outlying test curve (last value 3.6 above its final loss) far off. The last
+    value's share is capped at the fitted curves' largest model-last gap."""
+    rng = np.random.default_rng(3)
+    t = rng.uniform(4.0, 6.0, 64)
+    la = t + 0.1 + 0.05 * rng.standard_normal(64)
+    p = t - 0.1 + 0.05 * rng.standard_normal(64)
+    g = curves.fit_guard(p, la, t)
+    assert 0.3 <= g.blend <= 0.7 and 0.1 < g.max_shift < 0.5, g
+    # Fresh curves: an ordinary one and an outlier whose last value is 3.6 too high.
+    p2, la2, t2 = np.array([5.0 - 0.1, 6.0]), np.array([5.0 + 0.1, 9.6]), np.array([5.0, 6.0])
+    gm = curves.apply_guard(g, p2, la2)[0]
+    assert abs(gm[0] - t2[0]) < 0.05
+    assert abs(gm[1] - t2[1]) <= (1 - g.blend) * g.max_shift + 1e-9
+    assert abs(gm[1] - t2[1]) < 0.3 < (1 - g.blend) * 3.6
+
+
+def test_guard_levels_are_each_conformal():
+    """Heavy-tailed errors (Student t, 2 dof) around overconfident samples: widening to 90%
+    with Gaussian noise alone leaves the 50% intervals far too wide (the NB-NLP 25-of-50 row,
+    cov50 0.70); the level map brings both levels to nominal on fresh curves."""
+    rng = np.random.default_rng(4)
+
+    def draw(n):
+        pred = rng.uniform(0, 1, n)
+        truth = pred + 0.05 * rng.standard_t(2, n)
+        return pred, truth, pred[:, None] + 0.01 * rng.standard_normal((n, 200))
+
+    pc, tc, sc = draw(400)
+    g = curves.fit_guard(pc, pc, tc, sc)
+    assert g.levels == (0.5, 0.9) and g.mapped[0] < 0.5, g
+    p, t, s = draw(4000)
+    _, gs = curves.apply_guard(g, p, p, s)
+    assert abs(_coverage(gs, t, 0.5) - 0.5) < 0.05
+    assert abs(_coverage(gs, t, 0.9) - 0.9) < 0.035
+    # Without the level map (the old guard), the 50% intervals over-cover.
+    _, ws = curves.apply_guard(g._replace(levels=(), mapped=()), p, p, s)
+    assert _coverage(ws, t, 0.5) > 0.6
+    # The map is monotone and the mapped samples keep each row's range.
+    assert np.all(np.diff(gs, axis=1) >= 0)
+    np.testing.assert_allclose(gs[:, [0, -1]], np.sort(ws, 1)[:, [0, -1]])
 
 
 def _prior_draws(cfg, n, t, seed):
@@ -66,7 +134,8 @@ def _prior_draws(cfg, n, t, seed):
 @pytest.mark.slow
 def test_guarded_wpm_coverage_is_nominal_on_prior_draws():
     """Fit + guard (fitted on 32 prior draws) covers 40 fresh prior draws' observed final values
-    at about the nominal rates (0.82 / 0.57 at 90% / 50% when written). The unguarded samples
+    at about the nominal rates (0.85 / 0.50 at 90% / 50% when written; 0.82 / 0.57 before each
+    level got its own conformal map, issue 14). The unguarded samples
     (all there was before issue 14's fix) cover 0.60 / 0.28 and fail this: the short NUTS
     chains under-disperse even when the model is exactly right."""
     cfg, t, n_obs, n_cal = wpm.fast_config(), 50, 10, 32
@@ -81,4 +150,4 @@ def test_guarded_wpm_coverage_is_nominal_on_prior_draws():
         _coverage(s[n_cal:], truth[n_cal:], 0.9),
         _coverage(s[n_cal:], truth[n_cal:], 0.5),
     )
-    assert cov90 >= 0.75 and 0.35 <= cov50 <= 0.8, (cov90, cov50, raw90, raw50, g)
+    assert cov90 >= 0.75 and 0.35 <= cov50 <= 0.65, (cov90, cov50, raw90, raw50, g)

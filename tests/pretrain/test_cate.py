@@ -4,6 +4,7 @@ overfitting, pooling and embedding export."""
 
 import dataclasses
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,6 +15,7 @@ from jaxnas import embeddings as emb_io
 from jaxnas import train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cm
+from jaxnas.models import transformer
 from jaxnas.pretrain import cate
 from jaxnas.spaces import darts
 from tests.cate_checks import assert_distinct_as_classes, cate_classes
@@ -376,3 +378,29 @@ def test_smoothed_targets_as_cate():
     np.testing.assert_allclose(q, [0.025, 0.025, 0.9, 0.025, 0.025, 0, 0], rtol=1e-6)
     u = np.asarray(cate.smoothed_targets(jnp.array([2]), dv, 0.1, "uniform"))[0]
     np.testing.assert_allclose(u[5:], 0.1 / 7, rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_loss_and_gradients_unchanged_by_fused_dropout(monkeypatch):
+    """The training loss and its gradients with jaxnas's fused-Threefry dropout equal those with
+    flax's ``nn.Dropout`` (issue 18: the speed-up must not change published numbers)."""
+    adj, ops = _random_cells(9, b=8)
+    ya, yo = _random_cells(10, b=8)
+    batch = {"adj_x": adj, "ops_x": ops, "adj_y": ya, "ops_y": yo}
+    model = _model(graph_layers=1)  # cpu_tiny widths, dropout 0.1
+    params = _init(model, adj, ops)
+
+    def loss_and_grads():
+        loss_fn = cate.make_loss_fn(model)
+        return jax.jit(jax.value_and_grad(loss_fn, has_aux=True))(
+            params, {}, batch, jax.random.key(4)
+        )
+
+    (loss, (_, m)), grads = loss_and_grads()
+    monkeypatch.setattr(transformer, "Dropout", nn.Dropout)
+    monkeypatch.setattr(cm, "Dropout", nn.Dropout)
+    (want, (_, want_m)), want_grads = loss_and_grads()
+    np.testing.assert_allclose(loss, want, rtol=1e-6)
+    np.testing.assert_allclose(m["acc"], want_m["acc"], rtol=1e-6)
+    for a, b in zip(jax.tree.leaves(grads), jax.tree.leaves(want_grads), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)

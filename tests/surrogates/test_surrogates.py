@@ -13,6 +13,7 @@ from jaxnas.surrogates import surrogate as sg
 
 FAST_LGB = dataclasses.replace(mean_models.FAST_LGB, num_rounds=30, num_threads=1)
 FAST_XGB = dataclasses.replace(mean_models.FAST_XGB, num_rounds=30, num_threads=1)
+SKLEARN_NAMES = ("learning_rate", "max_depth", "min_child_weight", "reg_alpha", "reg_lambda")
 
 
 def _synthetic(n=300, e=20, d=5, noise_std=0.02, seed=0):
@@ -216,14 +217,11 @@ def test_xgb_chain_fits_known_function_and_matches_sklearn_regressor_chain():
     ref = RegressorChain(
         xgboost.XGBRegressor(
             n_estimators=FAST_XGB.num_rounds,
-            learning_rate=FAST_XGB.learning_rate,
-            max_depth=FAST_XGB.max_depth,
-            min_child_weight=FAST_XGB.min_child_weight,
-            reg_alpha=FAST_XGB.reg_alpha,
-            reg_lambda=FAST_XGB.reg_lambda,
             tree_method="hist",
             n_jobs=1,
             random_state=0,
+            # XGBRegressor's own names for the hyper-parameters, equal to the config's.
+            **{k: getattr(FAST_XGB, k) for k in SKLEARN_NAMES},
         )
     ).fit(x[:250], ss.fit_transform(z[:250]))
     np.testing.assert_allclose(

@@ -1,0 +1,32 @@
+"""Smoke runs of the side-by-side benchmarks without a reference checkout (jaxnas beside its
+straightforward loop), and their shared flags."""
+
+import json
+
+from tests.conftest import run_binary
+
+
+def test_arch2vec_step_benchmark_smoke(tmp_path):
+    out = tmp_path / "a2v.json"
+    r = run_binary(
+        "experiments.benchmarks.arch2vec_step",
+        "--steps=2", "--rounds=1", "--block=2", "--batch_size=4", f"--output={out}",
+        timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads(out.read_text())
+    assert set(res["ms_per_step"]) == {"jaxnas", "jaxnas_step_by_step"}
+    assert res["baseline"] == "jaxnas_step_by_step" and res["speedup_vs_baseline"] > 0
+    assert len(res["loadavg_start_end"]) == 2
+    assert "x" in r.stderr.splitlines()[-1]
+
+
+def test_benchmark_rejects_a_missing_reference_checkout(tmp_path):
+    r = run_binary(
+        "experiments.benchmarks.arch2vec_step",
+        "--steps=1", "--rounds=1", "--block=1", "--batch_size=2",
+        f"--reference_dir={tmp_path / 'absent'}",
+        timeout=300,
+    )  # fmt: skip
+    assert r.returncode != 0
+    assert "absent" in r.stderr

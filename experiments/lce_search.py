@@ -9,9 +9,17 @@ simulated seconds (:func:`jaxnas.search.multifidelity.run`); LCE wrappers take t
 target epoch, top-n and initial full trainings per benchmark, searcher and extrapolator
 (:func:`jaxnas.search.multifidelity.reference_config`). Records the incumbent's validation
 regret after every training event. Writes under ``--workdir``, atomically:
-``lce_search.jsonl`` (one row per run, with its trajectory), ``lce_search.json`` (the summary
-table), ``lce_search.md`` (the table beside NAS-Bench-x11's numbers, whose benchmarks differ)
-and ``lce_search_regret.{png,svg}``; candidate sets are cached as ``candidates/<name>.npz``.
+``lce_search.jsonl`` (one row per run, with its trajectory; rewritten after every method),
+``lce_search.json`` (the summary table), ``lce_search.md`` (the table beside NAS-Bench-x11's
+numbers, whose benchmarks differ) and ``lce_search_regret.{png,svg}``; candidate sets are
+cached as ``candidates/<name>.npz``.
+
+Resumable: a method whose rows in the workdir's ``lce_search.jsonl`` hold exactly the config's
+seeds, made with the same settings (:func:`jaxnas.search.mf_results.finished`), is not run
+again, so an interrupted run restarted with the same command loses only the method it was in
+(its seeds run in lockstep and finish together). ``--config.table_only`` runs nothing and
+prints the table of every row in the workdir, e.g. of several workdirs' ``lce_search.jsonl``
+concatenated into one.
 Set ``JAX_COMPILATION_CACHE_DIR`` for JAX's persistent compilation cache.
 """
 
@@ -61,28 +69,39 @@ def write_tables(workdir, rows: list[dict], summary: list[dict]) -> None:
     io.write_text(workdir / "lce_search.json", json.dumps(summary, indent=1))
 
 
+# Config fields that choose which jobs run, not how: not compared by mf_results.finished.
+_JOB_FIELDS = ("seeds", "benchmarks", "methods", "extrapolators", "multi_fidelity", "table_only")
+
+
 def run_benchmark(name: str, c, workdir, rows: list[dict], summary: list[dict]) -> None:
-    """Runs every method of the config on ``name``, appending to ``rows`` and ``summary``."""
-    settings = curve_sets.Settings(**c.candidates)
-    cs = curve_sets.load_or_build(
-        name, settings, workdir / "candidates", common.data_dir(), common.download()
-    )
-    cp = mf.from_curve_set(cs, c.num_neighbours)
-    budget = float(c.budget_seconds[name])
-    if c.budget_trainings > 0:
-        budget = float(c.budget_trainings * np.median(cp.full_time))
-    seeds = list(range(c.seeds))
-    logging.info("%s: %d candidates, budget %.4g s, %s", name, cp.size, budget, cp.source)
+    """Runs every method of the config on ``name`` not finished in ``rows`` (those with the
+    config's seeds and settings, :func:`jaxnas.search.mf_results.finished`: summarized from
+    their rows), appending to ``rows`` and ``summary``."""
+    seeds, cp = list(range(c.seeds)), None
     # One searcher object per method: its vmapped ask / tell compile once for all wrappers.
     searchers = {m: registry.make_searcher(m, c.searchers[m]) for m in c.methods}
     for label, method, ext, searcher in methods(c, name, searchers):
+        config = c.to_dict() | {"method": method, "extrapolator": ext, "benchmark": name}
+        done = mf_results.finished(rows, name, label, seeds, config, ignore=_JOB_FIELDS)
+        if done is not None:
+            summary += mf_results.summarize_groups(done)
+            logging.info("%s %s: %d runs finished earlier, skipped", name, label, len(done))
+            continue
+        if cp is None:
+            cs = curve_sets.load_or_build(
+                name, curve_sets.Settings(**c.candidates), workdir / "candidates",
+                common.data_dir(), common.download(),
+            )  # fmt: skip
+            cp = mf.from_curve_set(cs, c.num_neighbours)
+            budget = float(c.budget_seconds[name])
+            if c.budget_trainings > 0:
+                budget = float(c.budget_trainings * np.median(cp.full_time))
+            logging.info("%s: %d candidates, budget %.4g s, %s", name, cp.size, budget, cp.source)
+        rows[:] = [r for r in rows if (r["benchmark"], r["algorithm"]) != (name, label)]
         t0 = time.time()
         traj = mf.run(searcher, cp, base.seed_keys(seeds), budget)
         secs = time.time() - t0
-        rs = mf.to_rows(
-            traj, cp, algorithm=label, seeds=seeds, budget=budget,
-            config=c.to_dict() | {"method": method, "extrapolator": ext, "benchmark": name},
-        )  # fmt: skip
+        rs = mf.to_rows(traj, cp, algorithm=label, seeds=seeds, budget=budget, config=config)
         for r in rs:
             r["wall_seconds"] = secs / len(seeds)
         rows += rs
@@ -91,12 +110,25 @@ def run_benchmark(name: str, c, workdir, rows: list[dict], summary: list[dict]) 
         write_tables(workdir, rows, summary)
 
 
+def table_order(c, row: dict) -> tuple[int, ...]:
+    """Sort key of a row in a ``table_only`` table: the config's benchmark, method and
+    extrapolator order (anything else after)."""
+    cfg = row.get("config") or {}
+    key = ((row["benchmark"], c.benchmarks), (cfg.get("method"), (*c.methods, *c.multi_fidelity)),
+           (cfg.get("extrapolator"), c.extrapolators))  # fmt: skip
+    return tuple(list(k).index(v) if v in k else len(k) for v, k in key)
+
+
 def main(argv):
     common.check_no_args(argv)
     c = _CONFIG.value
     workdir = common.workdir("results/lce_search")
-    rows, summary = [], []
-    for name in common.progress(c.benchmarks, desc="benchmarks"):
+    path = workdir / "lce_search.jsonl"
+    rows = io.read_jsonl(path) if path.is_file() else []  # resumed (see the module docstring)
+    summary = []
+    if c.table_only:
+        summary = mf_results.summarize_groups(sorted(rows, key=lambda r: table_order(c, r)))
+    for name in common.progress(() if c.table_only else c.benchmarks, desc="benchmarks"):
         run_benchmark(name, c, workdir, rows, summary)
     md = mf_results.markdown(summary)
     io.write_text(workdir / "lce_search.md", md)

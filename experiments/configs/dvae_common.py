@@ -34,6 +34,7 @@ def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
     c.stop_at_step = 0
     c.learning_rate = 1e-4
     c.grad_clip = 0.0
+    c.steps_per_call = 8  # steps per compiled call (0: one per call; equal within float rounding)
     c.log_every = 200
     c.checkpoint_every = 2000
     c.eval_batch_size = 512
@@ -46,7 +47,7 @@ def base_config(space: str, epochs: int) -> ml_collections.ConfigDict:
 
 def _smoke(c: ml_collections.ConfigDict) -> None:
     c.update({"num_cells": 200, "hidden": 16, "latent": 8, "num_steps": 6, "batch_size": 8,
-              "log_every": 2, "checkpoint_every": 3, "eval_batch_size": 64,
+              "steps_per_call": 2, "log_every": 2, "checkpoint_every": 3, "eval_batch_size": 64,
               "num_latent_samples": 100, "num_prior_samples": 50})  # fmt: skip
 
 

@@ -7,16 +7,23 @@ per epoch::
         --workdir=results/dvae_nb101
 
 A random subset and fewer epochs: ``:cells=50000,epochs=3``. Smoke run: ``:smoke``.
+
+Cost at the reference width, measured 2026-12-07 with ``experiments/benchmarks/dvae_step.py``
+(5 interleaved rounds, medians, shared 2-core CPU, load average 4-8): a batch-32 step on NB101
+cells is ~12.5 GFLOP and takes 203 ms wall / 135 ms of process CPU (the code before the
+per-vertex heads 389 / 194; the reference PyTorch D-VAE 494 / 339, one thread): 40 min wall per
+epoch of 11,914 steps, and the reference's 300 epochs ~134 CPU-hours (~200 h wall at that load).
 ``--config.embed_benchmark=nb101_20k`` (with ``--data_dir``) also embeds the 20,001 NB101-20k
 cells (the encoding comparison and the NB101 embedding study read them).
 
-Measured 2026-12-07 (seed 0, 2-core CPU shared with ~15 other jobs, load average 20-37). All
-cells does not fit here: at the reference width (hidden 501) a step took ~3.0 s (150 steps in
-453 s), i.e. ~10 h per epoch of 11,914 steps (~40 min/epoch at the 0.2 s/step of a quieter
-machine; the reference's 300 epochs: ~200 h even then); at hidden 128 loading the 423,624 cells
-alone took 11 min and one epoch would take ~40-70 min at the 3-5 steps/s seen. Run instead: a
-random 20,000-cell subset (18,000 train / 2,000 held out), 10 epochs, hidden 128, lr 1e-3
-(everything else as the reference), 5,620 steps in 1,583 s (0.28 s/step), 2,450 s in all::
+Measured 2026-12-07, before the per-vertex heads (seed 0, 2-core CPU shared with ~15 other jobs,
+load average 20-37). All cells does not fit here: at the reference width (hidden 501) a step
+took ~3.0 s (150 steps in 453 s), i.e. ~10 h per epoch of 11,914 steps (~40 min/epoch at the 0.2
+s/step of a quieter machine; the reference's 300 epochs: ~200 h even then); at hidden 128
+loading the 423,624 cells alone took 11 min and one epoch would take ~40-70 min at the 3-5
+steps/s seen. Run instead: a random 20,000-cell subset (18,000 train / 2,000 held out), 10
+epochs, hidden 128, lr 1e-3 (everything else as the reference), 5,620 steps in 1,583 s (0.28
+s/step), 2,450 s in all::
 
     python -m experiments.pretrain_dvae \
         --config=experiments/configs/dvae_nb101.py:cells=20000,epochs=10 \

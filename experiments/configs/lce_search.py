@@ -1,7 +1,7 @@
 r"""Multi-fidelity search with learning-curve extrapolation as the seed ran it (x11's LCE).
 
 Full run (RS, REA, LS, BANANAS, each plain / -WPM / -SVR, 30 seeds, on NB-NLP (nlp11_wt2),
-NB311-YAHPO and NB111-4)::
+NB311-YAHPO and NB111-4; resumable, see ``experiments/lce_search.py``)::
 
     python -m experiments.lce_search --config=experiments/configs/lce_search.py \
         --data_dir=../shared/data --workdir=results/lce_search
@@ -33,25 +33,44 @@ preset (3 families, NUTS 40 + 40, depth 4; the seed uses MLE + 10-30 Metropolis 
 ensemble; a preset with measured calibration, 'eval' or HW's 'calibrated', costs 50-100x more,
 see below).
 
-Measured 2026-12-07 on the shared 2-core CPU (load average 20-35 from other jobs), JAX CPU,
-``JAXNAS_CACHE_DIR=/work/jaxnas-cache JAX_COMPILATION_CACHE_DIR=...``, ``nice -n 5``, one
-process per benchmark part (``--config.benchmarks="('<name>',)"`` plus)::
+Measured 2026-12-07 on the shared 2-core CPU, JAX CPU, ``JAXNAS_CACHE_DIR=/work/jaxnas-cache
+JAX_COMPILATION_CACHE_DIR=...``. NB-NLP: ``nice -n 5``, load average 20-35 from other jobs,
+branch lce14 at da8368a (before main's wpm14 / x11q merges, which leave the 'fast' WPM and the
+NB-NLP set as they were; not rerun)::
 
-    nlp11_wt2:    --config.seeds=30                                   22 min wall, 243 CPU-s
-    nb111_4:      --config.seeds=10 --config.methods="('rs','rea','ls')"
-                  --config.asks_per_round.{rs,rea,ls}=12              37 min wall, 326 CPU-s
-    nb111_4:      --config.seeds=10 --config.methods="('bananas',)"
-                  --config.searchers.bananas.batch_size=20
-                  --config.searchers.bananas.num_epochs=50            41 min wall, 346 CPU-s
-    nb311_yahpo:  as nb111_4, one process per method: rs / rea / ls 24-36 min wall,
-                  187-297 CPU-s each; BANANAS + BANANAS-WPM 57 min in one process (stopped
-                  in BANANAS-SVR); BANANAS-SVR alone (--config.extrapolators="('svr',)")
-                  23 min, 290 CPU-s
+    nlp11_wt2:    --config.benchmarks="('nlp11_wt2',)" --config.seeds=30    22 min wall, 243 CPU-s
 
-**Runs: 30 on NB-NLP, 10 on NB311-YAHPO and NB111-4** (30 did not fit the afternoon on this
-machine). Final validation regret at the budget, mean +- s.e.m. (NB-NLP: validation loss;
+NB311-YAHPO and NB111-4: 17:15-18:47 UTC, ``nice -n 10``, load average 4-10 from four other
+helpers' jobs (each search process got 0.3-0.4 of a core), frozen copies of this branch (same
+search code), one process per benchmark, every part with::
+
+    --config.benchmarks="('<name>',)" --config.seeds=30
+    --config.methods="('rs','rea','ls','bananas')"
+    --config.asks_per_round.rs=12 --config.asks_per_round.rea=12 --config.asks_per_round.ls=12
+    --config.searchers.bananas.batch_size=20 --config.searchers.bananas.num_epochs=50
+
+    nb111_4:      all 12 methods, one process                 90 min wall, 1,752 CPU-s
+    nb311_yahpo:  RS, RS-WPM (stopped in RS-SVR to reorder)    23 min wall, 502 CPU-s
+                  resumed: --config.extrapolators="('none',)"  9.6 min wall, 188 CPU-s
+                  resumed: --config.extrapolators="('svr',)"   53 min wall, 846 CPU-s (BANANAS-SVR
+                                                               stopped after 16 min)
+
+Wall seconds per method (its 30 runs in lockstep), plain / -WPM / -SVR: NB111-4 RS 13 / 307 /
+229, REA 17 / 619 / 349, LS 14 / 667 / 277, BANANAS 105 / 1466 / 1212; NB311-YAHPO RS
+19 / 1175 / 399, REA 16 / - / 652, LS 14 / - / 1083, BANANAS 490 / - / -.
+NB311-YAHPO REA-WPM, LS-WPM, BANANAS-WPM and BANANAS-SVR were not rerun: at 0.3-0.4 of a core
+each takes 20-30 min (RS-WPM: 1,175 s), more than was left before the session's deadline; their
+10-run rows from the earlier set are gone and are not carried over.
+The NB311-YAHPO candidate set is built by main's :func:`jaxnas.benchmarks.nb311.build`, whose
+surrogate is now fitted to curves with the x11 table's epoch-dependent noise (``NOISE_SCALE``,
+merged from x11q) instead of i.i.d. 0.005 noise: these rows are on a slightly different stand-in
+than the earlier 10-run rows (plain RS 0.169 now, 0.128 then); NB111-4's set is unchanged.
+
+Final validation regret at the budget, mean +- s.e.m. over runs (NB-NLP: validation loss;
 others: accuracy percentage points); 'seed' = x11's regret (%) on *its* NB111 / NB311, not these
-benchmarks; 'vs plain' = two-sided Mann-Whitney over runs::
+benchmarks; 'vs plain' = two-sided Mann-Whitney over runs. Print the table again from the runs'
+rows with ``cat <workdirs>/lce_search.jsonl > <dir>/lce_search.jsonl`` and
+``--workdir=<dir> --config.table_only --config.benchmarks="('nb311_yahpo','nb111_4')"``::
 
     benchmark   method    runs  regret +- s.e.m.   full partial   seed vs plain
     nlp11_wt2   RS          30     0.09387+-0.01   47.4     0.0      - -
@@ -66,34 +85,30 @@ benchmarks; 'vs plain' = two-sided Mann-Whitney over runs::
     nlp11_wt2   BANANAS     30    0.1233+-0.0055   60.0     0.0      - -
     nlp11_wt2   BANANAS-WPM 30   0.05628+-0.0097   26.1   123.0      - better p=2.6e-08
     nlp11_wt2   BANANAS-SVR 30   0.09014+-0.0094   44.1    70.7      - better p=0.0068
-    nb311_yahpo RS          10     0.1276+-0.019  964.2     0.0  1.494 -
-    nb311_yahpo RS-WPM      10      0.3176+-0.04   20.0  4636.0      - worse p=0.0022
-    nb311_yahpo RS-SVR      10     0.1833+-0.038   34.4  4576.0      - worse p=0.2
-    nb311_yahpo REA         10    0.09696+-0.027  946.7     0.0  0.652 -
-    nb311_yahpo REA-WPM     10      0.3176+-0.04   20.0  4628.8      - worse p=0.0016
-    nb311_yahpo REA-SVR     10     0.1976+-0.035   40.6  4549.6      - worse p=0.044
-    nb311_yahpo LS          10    0.03538+-0.016  954.4     0.0      - -
-    nb311_yahpo LS-WPM      10      0.3463+-0.02   20.0  4634.8      - worse p=0.00016
-    nb311_yahpo LS-SVR      10     0.2082+-0.035   36.2  4570.0      - worse p=0.016
-    nb311_yahpo BANANAS     10  0.04336 (log)                 0.696 (rows lost, see below)
-    nb311_yahpo BANANAS-WPM 10   0.3773 (log)                     - worse
-    nb311_yahpo BANANAS-SVR 10     0.2333+-0.055   35.6  4576.0  0.434 (own process, 23 min)
-    nb111_4     RS          10     0.6938+-0.074  294.7     0.0  0.822 -
-    nb111_4     RS-WPM      10       1.374+-0.13   35.2  2363.2      - worse p=0.0065
-    nb111_4     RS-SVR      10       1.012+-0.14   94.6  1705.6      - worse p=0.1
-    nb111_4     REA         10      0.6169+-0.12  219.6     0.0  0.584 -
-    nb111_4     REA-WPM     10       1.245+-0.14   35.9  2338.0  0.513 worse p=0.0064
-    nb111_4     REA-SVR     10     0.8082+-0.093  136.7   946.0  0.239 worse p=0.17
-    nb111_4     LS          10     0.2771+-0.041  248.8     0.0  0.616 -
-    nb111_4     LS-WPM      10      1.299+-0.094   35.3  2359.6      - worse p=0.00017
-    nb111_4     LS-SVR      10       1.383+-0.12   21.6  2467.6  0.333 worse p=0.00017
-    nb111_4     BANANAS     10     0.3001+-0.034  232.0     0.0  0.336 -
-    nb111_4     BANANAS-WPM 10       1.28+-0.079   32.8  2374.0  0.296 worse p=0.00017
-    nb111_4     BANANAS-SVR 10       1.072+-0.13   60.7  1986.0  0.151 worse p=0.0024
-
-NB311-YAHPO BANANAS / BANANAS-WPM: means from the run's log (``regret 0.04336 in 445.5 s``,
-``0.3773 in 2935.8 s``); that process was stopped in BANANAS-SVR at 15:29 to free the CPU for a
-separate BANANAS-SVR run, so their per-run rows (s.e.m., full / partial) were not written.
+    nb311_yahpo RS          30     0.1685+-0.015  964.8     0.0  1.494 -
+    nb311_yahpo RS-WPM      30     0.3984+-0.015   20.0  4634.0      - worse p=1.3e-10
+    nb311_yahpo RS-SVR      30     0.2828+-0.025   36.9  4565.6      - worse p=0.00031
+    nb311_yahpo REA         30    0.09555+-0.015  943.4     0.0  0.652 -
+    nb311_yahpo REA-WPM      -  not rerun
+    nb311_yahpo REA-SVR     30     0.3201+-0.017   38.2  4559.2      - worse p=6.7e-10
+    nb311_yahpo LS          30   0.07756+-0.0085  954.2     0.0      - -
+    nb311_yahpo LS-WPM       -  not rerun
+    nb311_yahpo LS-SVR      30     0.3138+-0.022   30.8  4590.4      - worse p=2.1e-09
+    nb311_yahpo BANANAS     30   0.06705+-0.0092  965.3     0.0  0.696 -
+    nb311_yahpo BANANAS-WPM  -  not rerun
+    nb311_yahpo BANANAS-SVR  -  not rerun
+    nb111_4     RS          30     0.6813+-0.048  294.8     0.0  0.822 -
+    nb111_4     RS-WPM      30      1.289+-0.069   35.3  2352.0      - worse p=2.7e-07
+    nb111_4     RS-SVR      30      1.112+-0.076   91.3  1759.2      - worse p=4.1e-05
+    nb111_4     REA         30      0.568+-0.057  208.6     0.0  0.584 -
+    nb111_4     REA-WPM     30      1.263+-0.064   36.0  2320.8  0.513 worse p=3.1e-08
+    nb111_4     REA-SVR     30      0.922+-0.075  105.1  1359.2  0.239 worse p=0.00062
+    nb111_4     LS          30     0.3384+-0.034  244.0     0.0  0.616 -
+    nb111_4     LS-WPM      30      1.389+-0.051   35.5  2352.4      - worse p=4.1e-11
+    nb111_4     LS-SVR      30      1.418+-0.063   21.3  2462.4  0.333 worse p=4.1e-11
+    nb111_4     BANANAS     30     0.3282+-0.023  226.0     0.0  0.336 -
+    nb111_4     BANANAS-WPM 30      1.315+-0.043   33.3  2369.3  0.296 worse p=2.5e-11
+    nb111_4     BANANAS-SVR 30     0.8831+-0.083   87.2  1642.7  0.151 worse p=7.7e-06
 
 WPM at a preset with measured calibration: REA-WPM on NB-NLP (30 runs) with HW's
 ``preset='calibrated'`` (11 families, NUTS 200 + 200, depth 7, smooth bound; branch wpm14 commit
@@ -102,36 +117,42 @@ partial 49.9; vs REA p=0.93, vs REA-WPM 'fast' worse p=0.0055) in 39 min wall / 
 (the 'fast' run: 25 s wall): it promotes 60% of the partial trainings, so it saves little. The
 search uses the posterior mean only; interval calibration does not enter the decision.
 
-**The seed's claim (every method improves with LCE; SVR variants win) holds on NB-NLP and fails
-on NB311-YAHPO and NB111-4 here.** On NB-NLP every wrapper beats its plain method (6 of 8 at
-p < 0.05), but WPM, not SVR, wins for every searcher. On the two x11 stand-ins every wrapper is
-worse by mean (16 of 16; 11 of the 14 with per-run rows on both sides at p < 0.05).
-Reasons checked:
+**The seed's claim (every method improves with LCE; SVR variants win) holds in part on NB-NLP
+and fails on NB311-YAHPO and NB111-4 here.** On NB-NLP every wrapper beats its plain method (6 of
+8 at p < 0.05), but WPM, not SVR, wins for every searcher. On the two x11 stand-ins every wrapper
+run with 30 seeds is worse than its plain method (12 of 12, every one at p < 0.001); where both
+wrappers ran, SVR is the less bad one except for LS on NB111-4 (1.42 vs 1.39). Reasons,
+rechecked on these runs' rows and candidate sets:
 
-* The extrapolations never clear the seed's threshold there. Of the partial trainings, WPM
-  promoted 0.00-0.01 and SVR 0.00-0.06 on NB311 / NB111 (REA-SVR on NB111: 0.25), against
-  0.05-0.36 on NB-NLP; with WPM on NB311 no candidate beyond the 20 initial ones was ever
-  trained fully (full = 20.0), so each run is 20 random architectures plus ~4,600 wasted
-  partial trainings. Top-1% architectures reached partial training 17-49 times per run and
-  were promoted 0% of the time by WPM, 0-9% by SVR (REA-SVR on NB111: 41%; NB-NLP: 47-100%).
-* The WPM ('fast') under-predicts the target by far more than the architectures differ: from
-  epoch 20 to the seed's target 49 on NB311-YAHPO by 6.6 pp (spread of the truth across 128
-  architectures 0.53 pp; last value: 8.8 pp low), from epochs 4, 12 to 36 on NB111-4 by 23 pp
-  (spread 4.4 pp), so it predicts 0-1% of them above the set's top-20% value (truly 23-24%).
-  On NB-NLP its bias (0.10 loss) is small beside the spread (0.58) and it ranks well.
-* The early points carry little of the final ranking on these stand-ins: Kendall tau between
-  the value at E_few and the final value 0.28 on NB111-4 (its "curve" is four separately
-  trained budgets; no top-1% architecture is in the top 20% at 12 epochs), 0.61 on NB311-YAHPO
-  (whose final accuracies differ by 0.2 pp std), 0.85 on NB-NLP. The seed's targets are also
-  weak proxies here: tau(epoch 49, final) 0.52 on NB311-YAHPO, tau(36, final) 0.48 on NB111-4.
-* LcSVR learns from the run's own few full curves (20-40 when it matters) and regresses to
-  their mean; that is why it trails WPM on NB-NLP and why it promotes slightly more than WPM on
-  the biased x11 sets.
+* The extrapolations almost never clear the seed's threshold. Share of partial trainings that
+  were promoted ((full - 20 initial) / partial, mean over runs): WPM 0.000 on NB311-YAHPO (full =
+  20.0 in every run: no candidate beyond the 20 initial ones was ever trained fully, so each run
+  is 20 random architectures plus ~4,600 partial trainings) and 0.007 on NB111-4; SVR 0.004 on
+  NB311-YAHPO and 0.001-0.15 on NB111-4 (REA-SVR 0.15, the least bad wrapper there), against
+  0.05-0.36 on NB-NLP.
+* The WPM ('fast') under-predicts the target by far more than the architectures differ: one
+  batched fit of 128 random rows per set from the E_few prefix, as in the search, is low by 6.7
+  pp at epoch 49 on NB311-YAHPO (spread of the truth 0.53 pp; the last value at epoch 20: 8.8 pp
+  low) and by 25.7 pp at epoch 36 on NB111-4 (spread 5.1 pp; last value 33 pp low). It puts 0%
+  of the rows above the set's top-20% value at the target (truly 23% / 19%), although it ranks
+  them well (Kendall tau prediction vs truth 0.67 / 0.79): the threshold comes from the run's
+  fully trained curves, so a biased prediction is compared with unbiased values and loses. On
+  NB-NLP its bias (0.10 loss) is small beside the spread (0.58).
+* On NB111-4 the early points also carry little of the final ranking: Kendall tau between the
+  value at E_few and the final value 0.28, and none of the set's top-1% architectures is in the
+  top 20% at 12 epochs (its "curve" is four separately trained budgets). On NB311-YAHPO tau is
+  0.61 and 98% of the top-1% are in the top 20% at epoch 20, so there the bias, not the ranking,
+  blocks the promotions. The seed's targets are weak proxies of the final value on both: tau
+  0.58 (NB311-YAHPO, epoch 49), 0.48 (NB111-4, epoch 36).
+* LcSVR learns from the run's own few full curves (20-40 when it matters) and regresses to their
+  mean, so its predictions seldom exceed the top-n value (80th or 50th percentile) of those same
+  curves: it promotes a little more than WPM on the x11 sets (hence less bad) and trails WPM on
+  NB-NLP. (Mechanism not measured again here.)
 
-The diagnostics were computed (scratch scripts, not in the package) from the runs'
-``lce_search.jsonl`` (partial / promoted events told apart by their training cost), the
-candidate sets' ``candidates/*.npz`` (Kendall tau, scipy) and one batched WPM fit ('fast', as in
-the search) of 128 random rows per set against their true value at the target.
+The diagnostics were computed by scratch scripts (not in the package) from the runs'
+``lce_search.jsonl`` (promoted = full trainings beyond the 20 initial ones), the candidate sets'
+``candidates/*.npz`` (Kendall tau, scipy) and one batched WPM fit ('fast', 128 random rows per
+set, key 0) against the true value at the target; NB-NLP's figures are from the earlier runs.
 
 """
 
@@ -148,6 +169,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
     c.methods = ("rs", "rea", "ls", "bananas")  # jaxnas.search.registry names
     c.extrapolators = ("none", "wpm", "svr")  # 'none' = the single-fidelity method
     c.multi_fidelity = ()  # e.g. ('hyperband', 'bohb')
+    # True: run nothing, print the table of the workdir's lce_search.jsonl (e.g. several
+    # workdirs' rows concatenated). Methods already in it with these settings are never rerun.
+    c.table_only = False
     # The seed's benchmark whose LCE settings each candidate set takes
     # (jaxnas.search.multifidelity.REFERENCE_PROTOCOL).
     c.reference_benchmark = ml_collections.ConfigDict(

@@ -6,6 +6,7 @@ Rows are those of :func:`jaxnas.search.multifidelity.to_rows` (one per run).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,6 +36,32 @@ def summarize(rows: Sequence[dict], wall_seconds: float) -> dict:
         "num_partial": float(np.mean([r["num_partial"] for r in rows])),
         "wall_seconds": wall_seconds, "source": r0["source"],
     }  # fmt: skip
+
+
+def summarize_groups(rows: Sequence[dict]) -> list[dict]:
+    """:func:`summarize` per (benchmark, algorithm) of ``rows``, in order of first appearance;
+    wall seconds = the sum of the rows' ``wall_seconds`` (each run's share of its group's)."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["benchmark"], r["algorithm"]), []).append(r)
+    return [summarize(g, sum(r["wall_seconds"] for r in g)) for g in groups.values()]
+
+
+def _settings(config: dict, ignore: Sequence[str]) -> dict:  # as JSON reads it back
+    return json.loads(json.dumps({k: v for k, v in config.items() if k not in ignore}))
+
+
+def finished(
+    rows: Sequence[dict], benchmark: str, algorithm: str, seeds: Sequence[int], config: dict,
+    ignore: Sequence[str] = (),
+) -> list[dict] | None:  # fmt: skip
+    """The rows of ``algorithm`` on ``benchmark`` when they are one per seed of ``seeds`` and
+    every one was made with ``config`` (its ``config`` field; keys in ``ignore`` and tuple /
+    list differences aside), else None: the check that lets a resumed run skip a method."""
+    rs = [r for r in rows if (r["benchmark"], r["algorithm"]) == (benchmark, algorithm)]
+    want = _settings(config, ignore)
+    same = all(_settings(r.get("config") or {}, ignore) == want for r in rs)
+    return rs if same and sorted(r["seed"] for r in rs) == sorted(seeds) else None
 
 
 def versus_plain(s: dict, plain: dict | None) -> str:
@@ -98,4 +125,7 @@ def plot_rows(rows: Sequence[dict]) -> list[dict]:
     return out
 
 
-__all__ = ["REFERENCE", "SEED_BENCHMARK", "markdown", "plot_rows", "summarize", "versus_plain"]
+__all__ = [
+    "REFERENCE", "SEED_BENCHMARK", "finished", "markdown", "plot_rows", "summarize",
+    "summarize_groups", "versus_plain",
+]

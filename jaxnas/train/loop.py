@@ -144,11 +144,12 @@ def fit(
                 acc.setdefault(k, []).append(v)
             row = None
             if done % log_every == 0 or done == num_steps:
-                dt = max(time.perf_counter() - t0, 1e-9)
                 row = {
                     k: float(np.mean(np.concatenate([np.atleast_1d(x) for x in jax.device_get(v)])))
                     for k, v in acc.items()
                 }
+                # After the device_get above, which waits for the dispatched steps to finish.
+                dt = max(time.perf_counter() - t0, 1e-9)
                 row.update(
                     step=done,
                     steps_per_s=(done - s0) / dt,

@@ -1,6 +1,7 @@
 """Smoke run of experiments/lce_search.py on the real NB-NLP curves; outputs parsed."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -54,6 +55,35 @@ def test_outputs_written_and_consistent(smoke):
     md = (work / "lce_search.md").read_text()
     assert "| nbnlp_wt2 | REA-WPM | 2 |" in md and "p=" in md  # runs; Mann-Whitney vs REA
     assert "not the benchmarks here" in md and md.strip() in stdout
+
+
+@pytest.mark.slow
+def test_resume_keeps_finished_methods(smoke, data_dir, tmp_path):
+    """A rerun in an interrupted run's workdir (here: only REA's rows written) keeps the
+    finished method's rows as they are and runs the others; ``table_only`` runs nothing."""
+    work = tmp_path / "resumed"
+    shutil.copytree(smoke[0], work)
+    full = results.read_jsonl(work / "lce_search.jsonl")
+    rea = [r for r in full if r["algorithm"] == "REA"]
+    for r in rea:
+        r["wall_seconds"] = 123.0  # marks the kept rows
+    results.write_jsonl(work / "lce_search.jsonl", rea, append=False)
+    args = ("--config=experiments/configs/lce_search.py:smoke", f"--data_dir={data_dir}",
+            f"--workdir={work}", "--download=false")  # fmt: skip
+    out = run_binary("experiments.lce_search", *args, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "REA: 2 runs finished earlier, skipped" in out.stderr
+    rows = results.read_jsonl(work / "lce_search.jsonl")
+    assert [r for r in rows if r["algorithm"] == "REA"] == rea
+    assert sorted((r["algorithm"], r["seed"]) for r in rows) == sorted(
+        (r["algorithm"], r["seed"]) for r in full)  # fmt: skip
+    results.write_jsonl(work / "lce_search.jsonl", rows[::-1], append=False)  # any order
+    again = run_binary("experiments.lce_search", *args, "--config.table_only", timeout=120)
+    assert again.returncode == 0 and "finished earlier" not in again.stderr
+    assert again.stdout.strip() == (work / "lce_search.md").read_text().strip()
+    algs = [ln.split(" | ")[1] for ln in again.stdout.splitlines() if ln.startswith("| nbnlp")]
+    assert algs == ["REA", "REA-WPM", "REA-SVR", "Hyperband", "BOHB"]  # the config's order
+    assert "| nbnlp_wt2 | REA | 2 |" in again.stdout
 
 
 def test_help_explains_flags():

@@ -1,6 +1,7 @@
 """LCE wrapper, Hyperband and BOHB on a tiny synthetic curve benchmark with known curves."""
 
 import copy
+import json
 import math
 
 import jax
@@ -348,3 +349,29 @@ def test_table_beside_the_seed():
     assert f"| nb111_4 | REA-SVR | 3 | 0.2 +- 0.1 | 5.0 | 0.0 | 0.239 | better (p={p:.2g}) |" in md
     assert "| nb311_yahpo | REA | 3 | 1.1 +- 0.1 | 5.0 | 0.0 | 0.652 |" in md
     assert "| nlp11_wt2 | REA-SVR | 3 | 0.2 +- 0.1 | 5.0 | 0.0 | - | better" in md
+
+
+def test_finished_rows_resume():
+    """A method counts as finished only with one row per wanted seed, all made with the same
+    settings (job-choice keys ignored, tuples read back from JSON as lists)."""
+    cfg = {"seeds": 3, "methods": ("rea",), "asks": {"rea": 12}, "top": (1, 2)}
+    row = lambda s, a="REA-WPM", c=cfg: {  # noqa: E731
+        "benchmark": "nb111_4", "algorithm": a, "seed": s, "config": json.loads(json.dumps(c)),
+        "final_regret": 0.01 * s, "sign": 1, "budget": 1.0, "num_full": 2, "num_partial": 3,
+        "wall_seconds": 2.0, "source": "src"}  # fmt: skip
+    rows = [row(s) for s in (2, 0, 1)] + [row(0, "REA")]
+    ign = ("seeds", "methods")
+    got = mf_results.finished(rows, "nb111_4", "REA-WPM", range(3), cfg, ignore=ign)
+    assert [r["seed"] for r in got] == [2, 0, 1]
+    other = cfg | {"seeds": 30, "methods": ("rea", "ls")}  # other jobs, same settings
+    assert mf_results.finished(rows, "nb111_4", "REA-WPM", range(3), other, ignore=ign)
+    assert mf_results.finished(rows, "nb111_4", "REA-WPM", range(4), cfg, ignore=ign) is None
+    assert mf_results.finished(rows[:2], "nb111_4", "REA-WPM", range(3), cfg, ignore=ign) is None
+    assert mf_results.finished(rows, "nb311_yahpo", "REA-WPM", range(3), cfg) is None
+    changed = cfg | {"asks": {"rea": 4}}
+    assert mf_results.finished(rows, "nb111_4", "REA-WPM", range(3), changed, ignore=ign) is None
+    assert mf_results.finished(rows, "nb111_4", "REA-WPM", range(3), other) is None  # not ignored
+    s = mf_results.summarize_groups(rows)
+    assert [(x["algorithm"], x["runs"], x["wall_seconds"]) for x in s] == [
+        ("REA-WPM", 3, 6.0), ("REA", 1, 2.0)]  # fmt: skip
+    assert s[0]["regret_mean"] == pytest.approx(1.0) and s[0]["regrets"] == [2.0, 0.0, 1.0]

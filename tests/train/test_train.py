@@ -1,5 +1,7 @@
 """Generic train step and loop: overfit, jit equivalence, exact resume from a checkpoint."""
 
+import time
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -136,3 +138,20 @@ def test_block_end_respects_every_boundary():
     assert _block_end(10, 100, 16, [100, 1000], (12,)) == 12
     assert _block_end(96, 99, 16, [100], ()) == 99
     assert _block_end(3, 100, 1, [100], ()) == 4
+
+
+def test_logged_throughput_waits_for_the_dispatched_steps():
+    """``steps_per_s`` counts the time the steps took, not only their (asynchronous) dispatch:
+    each step here waits 20 ms in a host callback, so at most 50 steps run per second."""
+    state, loss_fn, tx, get_batch = _setup()
+
+    def slow_loss(params, model_state, batch, rng):
+        loss, aux = loss_fn(params, model_state, batch, rng)
+        wait = jax.pure_callback(lambda: (time.sleep(0.02), np.float32(0))[1],
+                                 jax.ShapeDtypeStruct((), jnp.float32))  # fmt: skip
+        return loss + wait, aux
+
+    block = train.make_block_step(slow_loss, tx)
+    _, hist = train.fit(state, block, get_batch, 8, jax.random.key(3), log_every=8,
+                        steps_per_call=4)  # fmt: skip
+    assert 0 < hist[-1]["steps_per_s"] <= 50

@@ -160,7 +160,6 @@ def bench(
         ref = Reference(model.config, checkout, path)
     times = {"jaxnas": [], "reference": []}
     cpu_times = {"jaxnas": [], "reference": []}
-    load0 = os.getloadavg()[0]
     for _ in range(side_by_side.ROUNDS.value):
         if ref is not None:
             wall, cpu = ref.times(_STEPS.value)
@@ -178,7 +177,6 @@ def bench(
         "compile_s": compile_s,
         "model_flops_per_step": flops,
         "matmul_peak_flops": peak,
-        "loadavg_1min_before_after": [load0, os.getloadavg()[0]],
     }
     for who, ts in times.items():
         if ts:

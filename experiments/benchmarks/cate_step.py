@@ -43,7 +43,7 @@ import numpy as np
 from absl import flags, logging
 
 from experiments import common
-from experiments.benchmarks import side_by_side
+from experiments.benchmarks import op_profile, side_by_side
 from jaxnas import train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
@@ -53,6 +53,9 @@ _PRESETS = flags.DEFINE_list("presets", ["cpu_small", "reference"], "Model prese
 _BATCH = flags.DEFINE_integer("batch_size", 256, "Pairs per step.")
 _STEPS = flags.DEFINE_integer("steps", 2, "Timed steps per contender and round.")
 _NUM_CELLS = flags.DEFINE_integer("num_cells", 20_000, "NB101 cells drawn for the pairs.")
+_PROFILE = flags.DEFINE_bool(
+    "profile", True, "After timing, profile two jaxnas steps and print where the time goes."
+)
 
 
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
@@ -188,6 +191,15 @@ def bench(
                 "fraction_of_peak": flops / s / peak,
                 "steps_timed": len(ts),
             }
+    if _PROFILE.value:
+        holder = {"state": state}
+
+        def run():
+            holder["state"], metrics = compiled(holder["state"], batch, rng)
+            jax.block_until_ready(metrics)
+
+        times = op_profile.op_times(compiled.as_text(), run)
+        row["jaxnas"]["op_time_s"] = op_profile.group_times(times, op_profile.transformer_group)
     if ref is not None:
         row["reference"]["torch_threads"] = ref.threads
         row["speedup"] = row["reference"]["step_s"] / row["jaxnas"]["step_s"]
@@ -220,6 +232,9 @@ def main(argv):
                         f"of the measured matmul peak {peak / 1e9:.0f} GFLOP/s",
                         flush=True,
                     )
+            if "op_time_s" in row["jaxnas"]:
+                print(f"{preset}: where jaxnas's step spends its time")
+                print(op_profile.format_table(row["jaxnas"]["op_time_s"], "step"), flush=True)
             if "speedup" in row:
                 print(
                     f"{preset:9s} jaxnas / reference speed-up x{row['speedup']:.2f} "

@@ -30,3 +30,21 @@ def test_benchmark_rejects_a_missing_reference_checkout(tmp_path):
     )  # fmt: skip
     assert r.returncode != 0
     assert "absent" in r.stderr
+
+
+def test_cate_step_benchmark_smoke_profiles_the_step(tmp_path):
+    out = tmp_path / "cate.json"
+    r = run_binary(
+        "experiments.benchmarks.cate_step",
+        "--presets=cpu_tiny", "--batch_size=8", "--steps=1", "--rounds=1", "--num_cells=300",
+        f"--output={out}",
+        timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["jaxnas"]["step_s"] > 0 and "reference" not in row
+    groups = row["jaxnas"]["op_time_s"]
+    for side in ("fwd", "bwd"):
+        for part in ("attention q/k/v/out", "ffn", "layer norm", "dropout"):
+            assert groups[f"{side} {part}"] > 0, (side, part, groups)
+    assert "where jaxnas's step spends its time" in r.stdout

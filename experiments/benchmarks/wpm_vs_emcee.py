@@ -24,20 +24,26 @@ batched call (compiled first), timed ``--rounds`` times, interleaved with the re
 counted in, amortised over the test curves: call time / ``--num_curves``). Without
 ``--reference_dir`` the baseline is jaxnas's own one-curve-per-call loop.
 
-Measured 2026-12-07 (the command above with ``--num_curves=24``; shared 2-core CPU, load
-average 5-8, nice 10; 14 reference curves run in this run, 10 reused from a ``--num_curves=10``
-run at load ~6-7 that measured 80 s wall / 40.3 CPU-s per curve; no failed emcee fit):
+Rows also give each interval's mean interval score (Gneiting & Raftery's proper score, lower is
+better: coverage and sharpness together) and the binomial p-value of its coverage against the
+nominal level (:func:`jaxnas.predictors.evaluation.interval_scores`).
 
-    row              s/curve wall / CPU   x wall / CPU  RMSE   med abs err  cov50 / cov90  width90
-    emcee reference  73.3 / 39.1          1 / 1         16.8   0.113        0.50 / 0.92    10.3
-    jaxnas raw       0.30 / 0.21          x241 / x189   0.172  0.104        0.29 / 0.67    0.96
-    jaxnas guarded   1.92 / 1.31          x38 / x30     0.154  0.091        0.46 / 1.00    1.02
+Measured 2026-12-07 (the command above with ``--num_curves=64``, lce_eval's whole test split;
+2-core CPU, load average 0.2-1.4; 40 reference curves run for this (median 33.8 CPU-s each), 24
+reused from an earlier ``--num_curves=24`` run at load 5-8; emcee failed on one curve, index 317,
+which its rows leave out):
 
-jaxnas's call fits 24 + 128 curves in 45-52 s wall, 31-34 CPU-s (the guarded row divides it by
-the 24 test curves; x50 in CPU needs >= 46 test curves per guard fit, e.g. lce_eval's 64). A
-rerun reusing every reference curve (load 3-6) gave the same CPU figures (0.21 / 1.33). emcee's
-RMSE is one curve (index 63: samples to -200 after the score map; without it 0.485 against
-jaxnas's 0.149); its sample median, not the reference's mean, has median abs error 0.045.
+    row              CPU s/curve  x CPU  RMSE   med abs err  cov50 / cov90  p50 / p90    IS50 / IS90
+    emcee reference  34.7         1      10.4   0.094        0.48 / 0.90    0.80 / 1.00  4.49 / 7.11
+    jaxnas raw       0.164        x211   0.276  0.085        0.27 / 0.64    0.00 / 0.00  0.51 / 1.30
+    jaxnas guarded   0.493        x70    0.267  0.064        0.55 / 0.95    0.53 / 0.21  0.45 / 1.18
+
+jaxnas's call fits 64 + 128 curves in 17-18 s wall, 31-32 CPU-s (the guarded row divides it by
+the 64 test curves; x50 in CPU needs >= 40 test curves per guard fit). emcee's RMSE is one curve
+(index 63: samples far below the curve after the score map; without it 0.57); its 90% intervals
+are 8x wider than the guarded WPM's (5.0 against 0.64). The earlier run on the first 24 test curves
+(load 5-8): emcee 39.1 CPU-s per curve, RMSE 16.8, cov50 / cov90 0.50 / 0.92; jaxnas guarded
+x30 CPU (the guard's fits spread over 24 curves), RMSE 0.154, cov50 / cov90 0.46 / 1.00.
 """
 
 from __future__ import annotations
@@ -126,7 +132,8 @@ def reference_curve(python, checkout, cache, index, y, xlim, steps, burn_in) -> 
 def _metrics(mean, samples, truth) -> dict:
     err = np.abs(mean - truth)
     return {"rmse": float(np.sqrt(np.mean(err**2))), "median_abs_error": float(np.median(err)),
-            **evaluation.interval_stats(samples, truth, (0.5, 0.9))}  # fmt: skip
+            **evaluation.interval_stats(samples, truth, (0.5, 0.9)),
+            **evaluation.interval_scores(samples, truth, (0.5, 0.9))}  # fmt: skip
 
 
 def main(argv):
@@ -221,14 +228,18 @@ def main(argv):
         ]  # fmt: skip
     side_by_side.finish(out)
     print(f"{'row':26s} {'wall s/curve':>12s} {'cpu s/curve':>11s} {'x wall':>7s} {'x cpu':>7s}"
-          f" {'RMSE':>6s} {'medAE':>6s} {'cov50':>5s} {'cov90':>5s} {'w50':>5s} {'w90':>5s}",
+          f" {'RMSE':>6s} {'medAE':>6s} {'cov50':>5s} {'cov90':>5s} {'w50':>5s} {'w90':>5s}"
+          f" {'IS50':>6s} {'IS90':>6s} {'p50':>5s} {'p90':>5s}",
           file=sys.stderr)  # fmt: skip
     for name, v in rows.items():
         print(f"{name:26s} {v['wall_seconds_per_curve']:12.3f} {v['cpu_seconds_per_curve']:11.3f}"
               f" {v['wall_ratio']:7.1f} {v['cpu_ratio']:7.1f} {v.get('rmse', np.nan):6.3f}"
               f" {v.get('median_abs_error', np.nan):6.3f} {v.get('coverage_50', np.nan):5.2f}"
               f" {v.get('coverage_90', np.nan):5.2f} {v.get('width_50', np.nan):5.2f}"
-              f" {v.get('width_90', np.nan):5.2f}", file=sys.stderr)  # fmt: skip
+              f" {v.get('width_90', np.nan):5.2f} {v.get('interval_score_50', np.nan):6.2f}"
+              f" {v.get('interval_score_90', np.nan):6.2f}"
+              f" {v.get('coverage_50_binom_p', np.nan):5.2f}"
+              f" {v.get('coverage_90_binom_p', np.nan):5.2f}", file=sys.stderr)  # fmt: skip
 
 
 if __name__ == "__main__":

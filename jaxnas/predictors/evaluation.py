@@ -76,6 +76,27 @@ def interval_stats(samples: np.ndarray, truth: np.ndarray, levels: Sequence[floa
     return out
 
 
+def interval_scores(samples: np.ndarray, truth: np.ndarray, levels: Sequence[float]) -> dict:
+    """Calibration of the central intervals of ``samples [N, S]`` at ``levels``, two ways.
+
+    ``interval_score_<pct>``: the mean interval score of Gneiting & Raftery (2007, eq. 43),
+    ``(hi - lo) + 2 / alpha * (lo - y)_+ + 2 / alpha * (y - hi)_+`` with ``alpha = 1 - level``:
+    a proper scoring rule (lower is better) that rewards coverage and sharpness together, so
+    wide intervals cannot buy calibration. ``coverage_<pct>_binom_p``: the two-sided binomial
+    test of the observed coverage against the nominal level (small: the coverage is off by more
+    than the ``N`` curves' sampling noise explains).
+    """
+    out = {}
+    for lv in levels:
+        pct, alpha = int(round(lv * 100)), 1.0 - lv
+        lo, hi = np.quantile(samples, [alpha / 2, 1 - alpha / 2], axis=1)
+        score = (hi - lo) + 2 / alpha * (np.maximum(lo - truth, 0) + np.maximum(truth - hi, 0))
+        out[f"interval_score_{pct}"] = float(np.mean(score))
+        hits = int(np.sum((truth >= lo) & (truth <= hi)))
+        out[f"coverage_{pct}_binom_p"] = float(stats.binomtest(hits, len(truth), lv).pvalue)
+    return out
+
+
 def point_metrics(pred: np.ndarray, truth: np.ndarray) -> dict:
     """RMSE and Spearman / Kendall rank correlations of ``pred`` vs ``truth`` (``[N]``)."""
     return {
@@ -271,6 +292,7 @@ __all__ = [
     "METHODS",
     "evaluate",
     "evaluate_dataset",
+    "interval_scores",
     "interval_stats",
     "load_curves",
     "markdown",

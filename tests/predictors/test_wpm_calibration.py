@@ -151,3 +151,16 @@ def test_guarded_wpm_coverage_is_nominal_on_prior_draws():
         _coverage(s[n_cal:], truth[n_cal:], 0.5),
     )
     assert cov90 >= 0.75 and 0.35 <= cov50 <= 0.65, (cov90, cov50, raw90, raw50, g)
+
+
+def test_interval_scores_known_answers():
+    # Samples 0..100 evenly: the central 90% interval is [5, 95], the 50% one [25, 75].
+    samples = np.tile(np.linspace(0.0, 100.0, 10001), (3, 1))
+    truth = np.array([50.0, 0.0, 100.0])  # inside both; 5 below / 25 below; 5 above / 25 above
+    s = evaluation.interval_scores(samples, truth, (0.5, 0.9))
+    np.testing.assert_allclose(s["interval_score_90"], 90 + (2 / 0.1) * (5 + 5) / 3)
+    np.testing.assert_allclose(s["interval_score_50"], 50 + (2 / 0.5) * (25 + 25) / 3)
+    # 1 of 3 covered at 90%: binomial P(X <= 1 | 3, 0.9) = 0.028 (two-sided: the same, since
+    # every outcome above 1 is likelier).
+    np.testing.assert_allclose(s["coverage_90_binom_p"], 0.1**3 + 3 * 0.9 * 0.1**2)
+    assert s["coverage_50_binom_p"] > 0.5

@@ -12,7 +12,8 @@ data's encodings) once. Interleaved rounds (order rotating) time noisy full-curv
 pool members: x11's ``query(..., use_noise=True)`` one at a time, jaxnas's one-off ``query`` and
 ``query_table``, one at a time and batched; medians of per-round ms per query (wall; CPU of this
 process). x11 predicts with its faster of 1 and 2 LightGBM threads, jaxnas's one-off path with 1;
-fits are cached in ``<workdir>/x11_query_models``.
+fits are cached in ``<workdir>/x11_query_models``. Results: printed as JSON, with the load
+averages at start and end, and written to ``--output`` (default ``<workdir>/x11_query.json``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from absl import flags
 
 from experiments import common
 from experiments.benchmarks import side_by_side
-from jaxnas import io
 from jaxnas.surrogates import datasets, mean_models
 from jaxnas.surrogates import surrogate as sg
 
@@ -107,7 +107,7 @@ def main(argv):
     work = common.workdir("results/bench")
     cache = work / "x11_query_models" / f"{d.name}-{_LGB.value}-{_K.value}"
     out = {"dataset": d.name, "curves": list(y.shape), "k": _K.value, "lgb": _LGB.value,
-           "load_avg_start": os.getloadavg(), "ms_per_query": {}}  # fmt: skip
+           "ms_per_query": {}}  # fmt: skip
     if not (cache / "jaxnas" / "surrogate.json").exists():
         lgb1 = dataclasses.replace(lgb, num_threads=1)
         cfg = sg.SurrogateConfig(num_components=_K.value, lgb=lgb1)
@@ -146,11 +146,9 @@ def main(argv):
         w, cpu = (statistics.median(t[j] for t in times[c]) for j in (0, 1))
         out["ms_per_query"][c] = {"wall": w, "cpu": cpu, "rounds_wall_cpu": times[c]}
         print(f"{c:36s} {w:9.4f} ms/query wall {cpu:9.4f} ms CPU   x{base / w:.1f}")
-    out["load_avg_end"] = os.getloadavg()
-    print(f"{d.name} {y.shape}; shared machine; ", {k: v for k, v in out.items() if k not in (
-        "dataset", "curves", "ms_per_query")})  # fmt: skip
-    io.write_json(work / "x11_query.json", out, indent=2)
-    print(f"written to {work / 'x11_query.json'}")
+    if not side_by_side.OUTPUT.value:
+        flags.FLAGS.output = str(work / "x11_query.json")
+    side_by_side.finish(out)
 
 
 if __name__ == "__main__":

@@ -77,3 +77,4 @@ def test_x11_query_benchmark_smoke(tmp_path, data_dir, run_binary):
     }
     for v in out["ms_per_query"].values():
         assert v["cpu"] > 0 and len(v["rounds_wall_cpu"]) == 2
+    assert len(out["loadavg_start_end"]) == 2

@@ -1,7 +1,7 @@
 r"""Images/s of the DARTS training step (forward + backward + SGD, augmentation on device) and
 the cost of DARTS's 600-epoch evaluation estimated from it.
 
-    python -m experiments.benchmarks.darts_throughput --out=results/bench/darts_throughput.json
+    python -m experiments.benchmarks.darts_throughput --output=results/bench/darts_throughput.json
 
 For each setting (``reference``: DARTS_V2, C = 36, 20 cells, batch 96, auxiliary head, cutout,
 drop-path -- exactly the step of :func:`jaxnas.train.darts.train_and_evaluate`; ``small``:
@@ -38,7 +38,7 @@ from jaxnas import io, mesh, train
 from jaxnas.models import darts_network as dn
 from jaxnas.train import darts
 
-_OUT = flags.DEFINE_string("out", None, "JSON file to write (optional).")
+_OUT = flags.DEFINE_string("output", None, "JSON file for the results (unset: stdout only).")
 _SETTINGS = flags.DEFINE_list("settings", ["small", "reference"], "Settings to measure.")
 _REPEATS = flags.DEFINE_integer("repeats", 5, "Timed steps per setting.")
 _GENOTYPE = flags.DEFINE_string("genotype", "DARTS_V2", "Genotype name or string.")

@@ -1,7 +1,9 @@
-"""Smoke runs of the side-by-side benchmarks without a reference checkout (jaxnas beside its
+"""Smoke runs of the benchmarks (side-by-side ones without a reference checkout: jaxnas beside its
 straightforward loop), and their shared flags."""
 
 import json
+
+import pytest
 
 from tests.conftest import run_binary
 
@@ -48,3 +50,16 @@ def test_cate_step_benchmark_smoke_profiles_the_step(tmp_path):
         for part in ("attention q/k/v/out", "ffn", "layer norm", "dropout"):
             assert groups[f"{side} {part}"] > 0, (side, part, groups)
     assert "where jaxnas's step spends its time" in r.stdout
+
+
+@pytest.mark.slow
+def test_darts_throughput_benchmark_smoke(tmp_path):
+    out = tmp_path / "darts.json"
+    r = run_binary(
+        "experiments.benchmarks.darts_throughput",
+        "--settings=small", "--repeats=1", f"--output={out}",
+        timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    (row,) = json.loads(out.read_text())["results"]
+    assert row["num_params"] > 0 and row["step_s"] > 0 and row["images_per_s_per_device"] > 0

@@ -25,11 +25,17 @@ The flags ``--reference_dir``, ``--reference_python``, ``--rounds`` and ``--outp
 :mod:`experiments.benchmarks.side_by_side`'s; the JSON records the load average at the start
 and the end (the machine may be shared).
 
-Measured 2026-12-07 (this command, 5 rounds x 192 steps, medians) on the shared 2-core CPU at
-load average 35-37: jaxnas 15.1 ms/step, step-by-step loop 25.2 ms, reference (PyTorch 2.13,
-1 thread; 2 threads probed at 2.4 s/step) 60.0 ms: x3.97 (step-by-step x2.4). The compiled
-step is 0.175 GFLOP (``cost_analysis``); in a scratch run of the same two loops at load 6-15
-the block loop ran 2.5 ms/step against 3.6-6.2 ms step by step.
+Measured 2026-12-07 (this command, 5 rounds x 192 steps, medians) on the 2-core CPU, otherwise
+idle (load average 1.0-1.1), two runs: jaxnas 1.63 / 1.54 ms/step, step-by-step loop 1.81 /
+1.91 ms, reference (PyTorch 2.13, 2 threads; 1 thread probed at 4.8 / 4.3 ms) 4.02 / 4.29 ms:
+x2.46 / x2.79. Earlier, on the machine shared at load average 35-37: jaxnas 15.1 ms, reference
+60.0 ms (1 thread; 2 threads 2.4 s), x3.97 -- the load hurt the reference more. The compiled
+step is 0.175 GFLOP (``cost_analysis``). One core runs the jaxnas step as fast as two (1.57
+ms), so it is bound by the number of small operations, not by arithmetic: a profiler trace
+counts ~600 XLA operations per step, among them ~150 copies and ~150 small element-wise
+fusions. Unrolling the block's ``lax.scan`` (slower), fused Threefry draws for the dropout and
+latent noise, a flattened Adam (slower) and XLA:CPU options (oneDNN, XNNPACK graph fusion,
+YNNPACK off) gave no measurable gain.
 """
 
 from __future__ import annotations

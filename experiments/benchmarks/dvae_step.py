@@ -46,6 +46,20 @@ reference (1 thread)    821 / 540      494 / 339
 FLOPs per step (``cost_analysis``): 15.1 (NB201) / 12.5 (NB101) GFLOP, pair by pair 21.7 / 17.1
 (revision c56d23c reports 16.6 / 12.7: its scans are counted once). The reference's probe at 2
 threads took 5.4-5.6 s per step (oversubscribed), so 1 thread was timed.
+
+Again without ``--baseline_rev`` on the otherwise idle machine (load average 0.8-1.8, 106 s);
+the reference chose 2 threads (probe 303 / 191 ms, 1 thread 421 / 255 ms):
+
+======================  =============  =============
+contender               NB201          NB101
+======================  =============  =============
+jaxnas (8 per call)     77 / 147       67 / 126
+jaxnas_step_by_step     99 / 187       84 / 158
+jaxnas_pairwise         113 / 216      91 / 175
+reference (2 threads)   321 / 640      195 / 388
+======================  =============  =============
+
+i.e. x4.2 / x2.9 wall (x4.3 / x3.1 CPU); at load 5-8 above the ratios were x3.6 / x2.4.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ Cost at the reference width, measured 2026-12-07 with ``experiments/benchmarks/d
 cells is ~12.5 GFLOP and takes 203 ms wall / 135 ms of process CPU (the code before the
 per-vertex heads 389 / 194; the reference PyTorch D-VAE 494 / 339, one thread): 40 min wall per
 epoch of 11,914 steps, and the reference's 300 epochs ~134 CPU-hours (~200 h wall at that load).
+On the otherwise idle machine: 67 ms wall per step (reference 195 ms at 2 threads), ~66 h for the
+300 epochs.
 ``--config.embed_benchmark=nb101_20k`` (with ``--data_dir``) also embeds the 20,001 NB101-20k
 cells (the encoding comparison and the NB101 embedding study read them).
 

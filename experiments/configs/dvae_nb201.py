@@ -13,7 +13,9 @@ step is ~15 GFLOP of dense matmuls (compute-bound) and takes 231 ms wall / 153 m
 (8 steps per compiled call; one step per call 319 / 198; the code before the per-vertex heads
 349 / 231; the reference PyTorch D-VAE 821 / 540, one thread). The reference's 300 epochs are
 131,700 steps: ~5.6 CPU-hours, ~8.5 h wall at that load (~100 s per epoch), too long for this
-machine; the 20 epochs of this config ~34 min wall of training plus the evaluation.
+machine; the 20 epochs of this config ~34 min wall of training plus the evaluation. Measured again
+on the otherwise idle machine (same benchmark, 2026-12-07): 77 ms wall / 147 ms CPU per step
+(reference 321 / 640 ms at 2 threads), so the 300 epochs ~2.8 h wall.
 
 This config as is (hidden 501, lr 1e-4, 8 steps per call), stopped for time at the step-6,000
 checkpoint (13.7 of 20 epochs; 6,200 steps in 41 min wall with ~5 min of compilation, load 4-9;

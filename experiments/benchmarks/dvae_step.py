@@ -30,36 +30,25 @@ from ``git show`` as its own module; one step per call)::
         --reference_python=/work/refenv/bin/python --baseline_rev=c56d23c \
         --output=results/dvae_step.json
 
-Measured 2026-12-07 (this command, 5 rounds x 8 steps, medians, 459 s) on the shared 2-core CPU
-at load average 8.0 -> 5.6; wall / process-CPU ms per step:
+Measured 2026-12-07, 5 rounds x 8 steps, medians; wall / process-CPU ms per step. "idle": without
+``--baseline_rev``, the 2-core CPU otherwise idle (load average 0.8-1.8, 106 s; the reference
+chose 2 threads: probe 303 / 191 ms, 1 thread 421 / 255 ms). "load 5-8": the command above
+(459 s) on the shared machine (load average 8.0 -> 5.6; the reference's probe at 2 threads took
+5.4-5.6 s per step, oversubscribed, so 1 thread was timed):
 
-======================  =============  =============
-contender               NB201          NB101
-======================  =============  =============
-jaxnas (8 per call)     231 / 153      203 / 135
-jaxnas_step_by_step     319 / 198      287 / 168
-jaxnas_pairwise         327 / 225      340 / 187
-jaxnas_c56d23c (before) 349 / 231      389 / 194
-reference (1 thread)    821 / 540      494 / 339
-======================  =============  =============
+========================  ==========  ==========  ===========  ===========
+contender                 NB201 idle  NB101 idle  NB201 load   NB101 load
+========================  ==========  ==========  ===========  ===========
+jaxnas (8 per call)       77 / 147    67 / 126    231 / 153    203 / 135
+jaxnas_step_by_step       99 / 187    84 / 158    319 / 198    287 / 168
+jaxnas_pairwise           113 / 216   91 / 175    327 / 225    340 / 187
+jaxnas_c56d23c (before)   --          --          349 / 231    389 / 194
+reference                 321 / 640   195 / 388   821 / 540    494 / 339
+========================  ==========  ==========  ===========  ===========
 
-FLOPs per step (``cost_analysis``): 15.1 (NB201) / 12.5 (NB101) GFLOP, pair by pair 21.7 / 17.1
-(revision c56d23c reports 16.6 / 12.7: its scans are counted once). The reference's probe at 2
-threads took 5.4-5.6 s per step (oversubscribed), so 1 thread was timed.
-
-Again without ``--baseline_rev`` on the otherwise idle machine (load average 0.8-1.8, 106 s);
-the reference chose 2 threads (probe 303 / 191 ms, 1 thread 421 / 255 ms):
-
-======================  =============  =============
-contender               NB201          NB101
-======================  =============  =============
-jaxnas (8 per call)     77 / 147       67 / 126
-jaxnas_step_by_step     99 / 187       84 / 158
-jaxnas_pairwise         113 / 216      91 / 175
-reference (2 threads)   321 / 640      195 / 388
-======================  =============  =============
-
-i.e. x4.2 / x2.9 wall (x4.3 / x3.1 CPU); at load 5-8 above the ratios were x3.6 / x2.4.
+Idle, jaxnas is x4.2 / x2.9 faster in wall time (x4.3 / x3.1 CPU); under load the ratios were
+x3.6 / x2.4. FLOPs per step (``cost_analysis``): 15.1 (NB201) / 12.5 (NB101) GFLOP, pair by
+pair 21.7 / 17.1 (revision c56d23c reports 16.6 / 12.7: its scans are counted once).
 """
 
 from __future__ import annotations

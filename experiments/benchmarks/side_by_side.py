@@ -47,11 +47,13 @@ def reference_dir(expected: str, repository: str) -> pathlib.Path | None:
     return path
 
 
-def finish(results: dict) -> dict:
-    """Adds the load averages, prints ``results`` as JSON and writes them to ``--output``."""
+def finish(results: dict, default_output: str | os.PathLike | None = None) -> dict:
+    """Adds the load averages, prints ``results`` as JSON and writes them to ``--output`` (or,
+    when it is unset, to ``default_output`` if given)."""
     results = {**results, "loadavg_start_end": [_LOAD_AT_IMPORT, os.getloadavg()]}
     text = json.dumps(results, indent=1)
     print(text)
-    if OUTPUT.value:
-        io.write_text(OUTPUT.value, text + "\n")
+    path = OUTPUT.value or default_output
+    if path:
+        io.write_text(path, text + "\n")
     return results

@@ -146,9 +146,7 @@ def main(argv):
         w, cpu = (statistics.median(t[j] for t in times[c]) for j in (0, 1))
         out["ms_per_query"][c] = {"wall": w, "cpu": cpu, "rounds_wall_cpu": times[c]}
         print(f"{c:36s} {w:9.4f} ms/query wall {cpu:9.4f} ms CPU   x{base / w:.1f}")
-    if not side_by_side.OUTPUT.value:
-        flags.FLAGS.output = str(work / "x11_query.json")
-    side_by_side.finish(out)
+    side_by_side.finish(out, default_output=work / "x11_query.json")
 
 
 if __name__ == "__main__":

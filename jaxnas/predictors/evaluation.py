@@ -66,11 +66,16 @@ def load_curves(name: str, taskset_max_loss: float, data_dir=None, download: boo
     raise ValueError(f"unknown dataset {name!r}")
 
 
+def _central(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi) [N]``: the central ``level`` interval of each row of ``samples [N, S]``."""
+    return np.quantile(samples, [(1 - level) / 2, (1 + level) / 2], axis=1)
+
+
 def interval_stats(samples: np.ndarray, truth: np.ndarray, levels: Sequence[float]) -> dict:
     """Coverage and mean width of the central intervals of ``samples [N, S]`` at ``levels``."""
     out = {}
     for lv in levels:
-        lo, hi = np.quantile(samples, [(1 - lv) / 2, (1 + lv) / 2], axis=1)
+        lo, hi = _central(samples, lv)
         out[f"coverage_{int(round(lv * 100))}"] = float(np.mean((truth >= lo) & (truth <= hi)))
         out[f"width_{int(round(lv * 100))}"] = float(np.mean(hi - lo))
     return out
@@ -89,7 +94,7 @@ def interval_scores(samples: np.ndarray, truth: np.ndarray, levels: Sequence[flo
     out = {}
     for lv in levels:
         pct, alpha = int(round(lv * 100)), 1.0 - lv
-        lo, hi = np.quantile(samples, [alpha / 2, 1 - alpha / 2], axis=1)
+        lo, hi = _central(samples, lv)
         score = (hi - lo) + 2 / alpha * (np.maximum(lo - truth, 0) + np.maximum(truth - hi, 0))
         out[f"interval_score_{pct}"] = float(np.mean(score))
         hits = int(np.sum((truth >= lo) & (truth <= hi)))

@@ -52,7 +52,7 @@ import numpy as np
 from absl import flags
 
 from experiments import common
-from experiments.benchmarks import side_by_side
+from experiments.benchmarks import op_profile, side_by_side
 from jaxnas import train
 from jaxnas.models import vgae
 from jaxnas.pretrain import arch2vec
@@ -62,6 +62,9 @@ _STEPS = flags.DEFINE_integer("steps", 192, "Timed steps per contender per round
 _BATCH = flags.DEFINE_integer("batch_size", 32, "Cells per step.")
 _BLOCK = flags.DEFINE_integer("block", 16, "jaxnas steps per compiled call.")
 _THREADS = flags.DEFINE_list("torch_threads", ["1", "2"], "PyTorch thread counts to try.")
+_PROFILE = flags.DEFINE_bool(
+    "profile", True, "After timing, profile one jaxnas block and print its time by kernel kind."
+)
 _REF_PY = side_by_side.REFERENCE_PYTHON
 
 
@@ -72,7 +75,8 @@ def _cells(num: int = 4096) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _jaxnas(adj: np.ndarray, ops: np.ndarray, batch: int):
-    """``(run_block(steps) -> s, run_steps(steps) -> s)`` timing the two jaxnas loops."""
+    """``(run_block(steps) -> s, run_steps(steps) -> s, profile() -> {kernel kind: s/step})``:
+    the two jaxnas loops, and an :mod:`~experiments.benchmarks.op_profile` of the block step."""
     cfg = vgae.ModelConfig(
         len(nb101.OPS), 7, False, op_decoder="sigmoid", decoder_dropout=0.3, bn_all_rows=True,
         kl_weight=vgae.reference_kl_weight(batch, 7), reduction="reference",
@@ -109,10 +113,23 @@ def _jaxnas(adj: np.ndarray, ops: np.ndarray, batch: int):
             jax.block_until_ready(m)
             return time.perf_counter() - t0
 
-        jax.block_until_ready(take(block or 1))  # compile
-        return run
+        def profile() -> dict[str, float]:
+            b = jax.device_put(make(np.stack([indices(i) for i in range(block)])))
+            compiled = fn.lower(state[0], b, rng).compile()
 
-    return runner(_BLOCK.value), runner(0)
+            def once():
+                state[0], m = compiled(state[0], b, rng)
+                jax.block_until_ready(m)
+
+            once()
+            times = op_profile.instruction_times(once)
+            kinds = op_profile.kind_times(compiled.as_text(), times)
+            return {k: v / block for k, v in kinds.items()}
+
+        jax.block_until_ready(take(block or 1))  # compile
+        return run, profile
+
+    return runner(_BLOCK.value) + (runner(0)[0],)
 
 
 def _reference(checkout, adj: np.ndarray, ops: np.ndarray, batch: int, tmp: pathlib.Path):
@@ -143,7 +160,7 @@ def main(argv):
     checkout = side_by_side.reference_dir("models/model.py", "MSU-MLSys-Lab/arch2vec")
     b, steps, rounds = _BATCH.value, _STEPS.value, side_by_side.ROUNDS.value
     adj, ops = _cells()
-    run_block, run_steps = _jaxnas(adj, ops, b)
+    run_block, profile, run_steps = _jaxnas(adj, ops, b)
     threads = [int(t) for t in _THREADS.value]
     times: dict[str, list[float]] = {"jaxnas": [], "jaxnas_step_by_step": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -172,8 +189,13 @@ def main(argv):
     base = min(refs.items(), key=lambda kv: kv[1]) if refs else ("jaxnas_step_by_step", None)
     base_ms = ms[base[0]]
     res["baseline"], res["speedup_vs_baseline"] = base[0], base_ms / ms["jaxnas"]
+    if _PROFILE.value:
+        res["op_time_s_per_step"] = profile()
     res["wall_s"] = time.perf_counter() - t_start
     side_by_side.finish(res)
+    if _PROFILE.value:
+        print("where jaxnas's block step spends its time, by kernel kind", file=sys.stderr)
+        print(op_profile.format_table(res["op_time_s_per_step"], "step"), file=sys.stderr)
     print(f"arch2vec step, batch {b}: jaxnas {ms['jaxnas']:.2f} ms, {base[0]} {base_ms:.2f} ms,"
           f" x{res['speedup_vs_baseline']:.2f}", file=sys.stderr)  # fmt: skip
 

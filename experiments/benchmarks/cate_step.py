@@ -25,7 +25,8 @@ reference runs the same model, so its FLOP/s use them too. The machine's matmul 
 measured in the same run (best of a few ``2048^3`` float32 XLA matmuls), and both FLOP/s are
 printed as a fraction of it. The load average is recorded before and after: the machine may be
 shared. With ``--profile`` (the default) two more jaxnas steps run under the JAX profiler and
-:mod:`experiments.benchmarks.op_profile` prints their operation time by part of the model.
+:mod:`experiments.benchmarks.op_profile` prints their operation time by part of the model and
+by kernel kind.
 
 Measured 2026-12-07 (the command above with ``--rounds=5``; idle 2-core CPU, load average
 0.4-1.3; matmul peak 456-480 GFLOP/s; PyTorch at 2 threads):
@@ -209,8 +210,11 @@ def bench(
             holder["state"], metrics = compiled(holder["state"], batch, rng)
             jax.block_until_ready(metrics)
 
-        times = op_profile.op_times(compiled.as_text(), run)
-        row["jaxnas"]["op_time_s"] = op_profile.group_times(times, op_profile.transformer_group)
+        hlo = compiled.as_text()
+        times = op_profile.instruction_times(run)
+        by_op = op_profile.group_by_source(hlo, times)
+        row["jaxnas"]["op_time_s"] = op_profile.group_times(by_op, op_profile.transformer_group)
+        row["jaxnas"]["kernel_time_s"] = op_profile.kind_times(hlo, times)
     if ref is not None:
         row["reference"]["torch_threads"] = ref.threads
         row["speedup"] = row["reference"]["step_s"] / row["jaxnas"]["step_s"]
@@ -245,7 +249,9 @@ def main(argv):
                     )
             if "op_time_s" in row["jaxnas"]:
                 print(f"{preset}: where jaxnas's step spends its time")
-                print(op_profile.format_table(row["jaxnas"]["op_time_s"], "step"), flush=True)
+                print(op_profile.format_table(row["jaxnas"]["op_time_s"], "step"))
+                print(f"{preset}: the same time by kernel kind")
+                print(op_profile.format_table(row["jaxnas"]["kernel_time_s"], "step"), flush=True)
             if "speedup" in row:
                 print(
                     f"{preset:9s} jaxnas / reference speed-up x{row['speedup']:.2f} "

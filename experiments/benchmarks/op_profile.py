@@ -5,6 +5,12 @@ to the JAX operation (and Flax module) it was compiled from, summed by group.
     times = op_times(compiled.as_text(), lambda: jax.block_until_ready(compiled(*args)))
     print(format_table(group_times(times, transformer_group), per="step"))
 
+or, by the kind of kernel that runs each instruction (YNNPACK or Eigen matmuls, XLA's own
+loops, copies)::
+
+    times = instruction_times(lambda: jax.block_until_ready(compiled(*args)))
+    print(format_table(kind_times(compiled.as_text(), times), per="step"))
+
 The optimized HLO (``compiled.as_text()``) names every instruction (``ynn_fusion.1465``,
 ``dot.637``, ...) and records in its metadata the ``op_name`` of the traced JAX operation
 (``jit(train_step)/transpose(jvp(CATE))/cross_encoder/block_19/attn/...qhd,...khd->...hqk/
@@ -14,7 +20,14 @@ dot_general``: backward pass, cross encoder, block 19, attention scores); a fusi
 instruction on XLA:CPU's thunk runtime, with its duration. Times are summed over threads, so
 with intra-op parallelism their total exceeds the wall time of a call; the shares are what
 matters. Instructions without ``op_name`` metadata (copies the compiler inserts) are grouped by
-their kind.
+their kind. Loop instructions (``while``) are containers whose events span their bodies; they
+are left out of the sums.
+
+The kind table is how issue 18 found that XLA:CPU gives a product contracting the rows of its
+left operand (``x^T g``: every weight gradient of a ``[rows, features]`` layer, the key
+gradient ``dS^T Q`` of attention) to Eigen rather than YNNPACK: on the 2-core CPU such a product
+of arch2vec's ``224 x 128`` by ``128 x 128`` takes 64 us on one core against 43 us for the
+same product in YNNPACK's form.
 """
 
 from __future__ import annotations
@@ -31,6 +44,11 @@ from collections.abc import Callable
 import jax
 
 _INSTRUCTION = re.compile(r'^\s+(?:ROOT )?%?([\w.\-]+) = .*?op_name="([^"]+)"', re.M)
+_OPCODE = re.compile(  # name = type opcode(operands), attributes; tuple types hold spaces
+    r"^\s+(?:ROOT )?%?([\w.\-]+) = (?:\((?:[^()]|\([^()]*\))*\)|\S+) ([a-z][\w\-]*)\((.*)$", re.M
+)
+_CONTAINER_OPCODES = ("while", "call", "conditional")
+_INSTRUCTION_NAME = re.compile(r"[a-z][\w\-]*(?:\.\d+)?")
 
 
 def instruction_sources(hlo_text: str) -> dict[str, str]:
@@ -38,11 +56,12 @@ def instruction_sources(hlo_text: str) -> dict[str, str]:
     return {m.group(1): m.group(2) for m in _INSTRUCTION.finditer(hlo_text)}
 
 
-def op_times(hlo_text: str, run: Callable[[], object], calls: int = 2) -> dict[str, float]:
-    """Seconds per call spent in each source op (``op_name``; ``"<kind>"`` for instructions
-    without one), from a profiler trace of ``calls`` calls of ``run`` (which must block until
-    the computation has finished). Call ``run`` once before, so compilation is not traced."""
-    sources = instruction_sources(hlo_text)
+def instruction_times(run: Callable[[], object], calls: int = 2) -> dict[str, float]:
+    """Seconds per call spent in each executed instruction (by its HLO name: ``dot.637``,
+    ``ynn_fusion.1465``, ...), from a profiler trace of ``calls`` calls of ``run`` (which must
+    block until the computation has finished). Call ``run`` once before, so compilation is not
+    traced. Runtime events that are not instructions (``ThunkExecutor::Execute``, Python frames)
+    are left out."""
     with tempfile.TemporaryDirectory() as tmp:
         jax.profiler.start_trace(tmp, create_perfetto_trace=True)
         try:
@@ -59,13 +78,78 @@ def op_times(hlo_text: str, run: Callable[[], object], calls: int = 2) -> dict[s
     totals: collections.Counter = collections.Counter()
     for e in events:
         name = e.get("name", "")
-        if e.get("ph") != "X":
-            continue
-        if name in sources:
-            totals[sources[name]] += e.get("dur", 0.0)
-        elif re.fullmatch(r"[a-z][a-z_\-]*\.\d+|copy|while", name):
-            totals[f"<{name.split('.')[0]}>"] += e.get("dur", 0.0)
+        if e.get("ph") == "X" and _INSTRUCTION_NAME.fullmatch(name):
+            totals[name] += e.get("dur", 0.0)
     return {k: v * 1e-6 / calls for k, v in totals.items()}
+
+
+def op_times(hlo_text: str, run: Callable[[], object], calls: int = 2) -> dict[str, float]:
+    """Seconds per call spent in each source op: :func:`group_by_source` of
+    :func:`instruction_times`."""
+    return group_by_source(hlo_text, instruction_times(run, calls))
+
+
+def group_by_source(hlo_text: str, times: dict[str, float]) -> dict[str, float]:
+    """Instruction ``times`` summed by source op (``op_name``, :func:`instruction_sources`;
+    ``"<name>"`` for instructions without one, e.g. ``<copy>``). Covers the same instructions as
+    :func:`kind_times`."""
+    sources = instruction_sources(hlo_text)
+    instructions = set(instruction_kinds(hlo_text)) - _containers(hlo_text)
+    totals: collections.Counter = collections.Counter()
+    for name, t in times.items():
+        if name in instructions:
+            totals[sources.get(name, f"<{name.split('.')[0]}>")] += t
+    return dict(totals)
+
+
+def _containers(hlo_text: str) -> set[str]:
+    """Loop and call instructions: their events span the instructions of their bodies, which
+    are counted themselves."""
+    return {m.group(1) for m in _OPCODE.finditer(hlo_text) if m.group(2) in _CONTAINER_OPCODES}
+
+
+def instruction_kinds(hlo_text: str) -> dict[str, str]:
+    """``{instruction name: kernel kind}`` from optimized XLA:CPU HLO text, where the kind says
+    which code runs the instruction:
+
+    * ``matmul, YNNPACK``: a ``kCustom`` fusion whose root is a ``dot_general`` (XLA:CPU hands
+      these to the YNNPACK library);
+    * ``matmul, Eigen``: a plain ``dot`` instruction -- the forms YNNPACK does not take, e.g. a
+      product contracting the rows of its left operand (the weight gradient ``x^T g``);
+    * ``reduction, YNNPACK``: the other ``kCustom`` fusions;
+    * ``element-wise / reduction, XLA loop``: XLA's own generated loops (``kLoop``, ``kInput``);
+    * ``copy / transpose``: ``copy`` instructions;
+    * anything else by its opcode (``custom-call``, ...; loops and calls are containers, left
+      out of the sums: their bodies' instructions are counted).
+    """
+    sources = instruction_sources(hlo_text)
+    kinds = {}
+    for m in _OPCODE.finditer(hlo_text):
+        name, opcode, rest = m.groups()
+        if opcode == "dot":
+            kind = "matmul, Eigen"
+        elif opcode == "fusion" and "kind=kCustom" in rest:
+            root = sources.get(name, "")
+            kind = "matmul, YNNPACK" if root.endswith("dot_general") else "reduction, YNNPACK"
+        elif opcode == "fusion":
+            kind = "element-wise / reduction, XLA loop"
+        elif opcode == "copy":
+            kind = "copy / transpose"
+        else:
+            kind = opcode
+        kinds[name] = kind
+    return kinds
+
+
+def kind_times(hlo_text: str, times: dict[str, float]) -> dict[str, float]:
+    """:func:`instruction_times` summed by :func:`instruction_kinds`, largest first."""
+    kinds = instruction_kinds(hlo_text)
+    containers = _containers(hlo_text)
+    out: collections.Counter = collections.Counter()
+    for name, t in times.items():
+        if name in kinds and name not in containers:
+            out[kinds[name]] += t
+    return dict(out.most_common())
 
 
 def transformer_group(op_name: str) -> str:

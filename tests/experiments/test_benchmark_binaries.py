@@ -3,6 +3,7 @@ straightforward loop), and their shared flags."""
 
 import json
 
+import numpy as np
 import pytest
 
 from tests.conftest import run_binary
@@ -20,7 +21,10 @@ def test_arch2vec_step_benchmark_smoke(tmp_path):
     assert set(res["ms_per_step"]) == {"jaxnas", "jaxnas_step_by_step"}
     assert res["baseline"] == "jaxnas_step_by_step" and res["speedup_vs_baseline"] > 0
     assert len(res["loadavg_start_end"]) == 2
-    assert "x" in r.stderr.splitlines()[-1]
+    assert "arch2vec step, batch 4" in r.stderr and "by kernel kind" in r.stderr
+    kinds = res["op_time_s_per_step"]
+    assert kinds["element-wise / reduction, XLA loop"] > 0 and "while" not in kinds, kinds
+    assert any(k.startswith("matmul") for k in kinds), kinds
 
 
 def test_benchmark_rejects_a_missing_reference_checkout(tmp_path):
@@ -50,6 +54,9 @@ def test_cate_step_benchmark_smoke_profiles_the_step(tmp_path):
         for part in ("attention q/k/v/out", "ffn", "layer norm", "dropout"):
             assert groups[f"{side} {part}"] > 0, (side, part, groups)
     assert "where jaxnas's step spends its time" in r.stdout
+    kinds = row["jaxnas"]["kernel_time_s"]
+    assert any(k.startswith("matmul") for k in kinds) and "while" not in kinds, kinds
+    np.testing.assert_allclose(sum(kinds.values()), sum(groups.values()), rtol=1e-6)
 
 
 @pytest.mark.slow

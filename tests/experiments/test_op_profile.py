@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from experiments.benchmarks import op_profile
 
@@ -48,3 +49,31 @@ def test_transformer_groups():
     assert g("jit(s)/jvp(CATE)/x/block_2/add") == "fwd residual and other block ops"
     assert g("jit(s)/jvp(CATE)/head_hidden/dot_general").startswith("other")
     assert g("<copy>").startswith("other")
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="XLA:CPU kernel kinds")
+def test_kind_times_tell_eigen_from_ynnpack_matmuls_and_skip_loops():
+    def f(x, g, w):
+        # x @ w: rows of x contracted with w's rows (YNNPACK's form); x^T g: the weight-gradient
+        # form, contracting the rows of both operands; a loop around an element-wise body.
+        y = jax.lax.fori_loop(0, 3, lambda i, c: jnp.tanh(c) * 0.5, x @ w)
+        return y, jax.lax.dot_general(x, g, (((0,), (0,)), ((), ())))
+
+    x = jnp.ones((224, 128), jnp.float32)
+    compiled = jax.jit(f).lower(x, x, jnp.ones((128, 128), jnp.float32)).compile()
+    hlo = compiled.as_text()
+    kinds = op_profile.instruction_kinds(hlo)
+    assert "matmul, Eigen" in kinds.values(), kinds
+    assert "while" in kinds.values(), kinds
+
+    def run():
+        jax.block_until_ready(compiled(x, x, jnp.ones((128, 128), jnp.float32)))
+
+    run()
+    times = op_profile.instruction_times(run, calls=2)
+    by_kind = op_profile.kind_times(hlo, times)
+    assert by_kind.get("matmul, Eigen", 0.0) > 0.0, by_kind
+    assert "while" not in by_kind  # containers: their bodies are counted instead
+    loops = [n for n, k in kinds.items() if k == "while"]
+    body = sum(t for n, t in times.items() if n in kinds and n not in loops)
+    np.testing.assert_allclose(sum(by_kind.values()), body)

@@ -42,13 +42,16 @@ dropout 15%, q/k/v/out projections 14%, FFN 12%, layer norms 11%, residual and o
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import pathlib
 import subprocess
 import tempfile
 import time
+from unittest import mock
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -59,6 +62,7 @@ from experiments.benchmarks import op_profile, side_by_side
 from jaxnas import train
 from jaxnas.encodings import tokens as tok
 from jaxnas.models import cate as cate_model
+from jaxnas.models import transformer
 from jaxnas.pretrain import cate, cate_pairs
 
 _PRESETS = flags.DEFINE_list("presets", ["cpu_small", "reference"], "Model presets.")
@@ -68,6 +72,31 @@ _NUM_CELLS = flags.DEFINE_integer("num_cells", 20_000, "NB101 cells drawn for th
 _PROFILE = flags.DEFINE_bool(
     "profile", True, "After timing, profile two jaxnas steps and print where the time goes."
 )
+_BOUND = flags.DEFINE_bool(
+    "attention_free_bound",
+    False,
+    "Also time, interleaved, the jaxnas step with the attention core (scores, softmax, "
+    "attention dropout, weighted sum) replaced by passing the values through: a lower bound on "
+    "the step time any attention kernel could reach.",
+)
+
+
+def _values_through(query, key, value, **unused):
+    """The what-if attention core of ``--attention_free_bound``: one element-wise pass, which
+    keeps the query and key projections (and their gradients) in the step."""
+    del unused
+    return value + (query + key) * 0.0
+
+
+def attention_free_step(model: cate_model.CATE, cells: cate.Cells, batch: dict):
+    """``(state, compiled step)`` of ``model`` with a free attention core (the q/k/v/out
+    projections, layer norms, FFN, dropout, loss and optimiser unchanged): the library's
+    :class:`jaxnas.models.transformer.EncoderBlock` is traced with flax's attention module given
+    ``attention_fn=_values_through``, for this what-if only."""
+    free = functools.partial(nn.MultiHeadDotProductAttention, attention_fn=_values_through)
+    with mock.patch.object(transformer.nn, "MultiHeadDotProductAttention", free):
+        state, lowered = lowered_step(model, cells, batch)
+    return state, lowered.compile()
 
 
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
@@ -173,19 +202,25 @@ def bench(
         path = pathlib.Path(tmp) / f"{preset}.npz"
         reference_inputs(model, batch, path)
         ref = Reference(model.config, checkout, path)
-    times = {"jaxnas": [], "reference": []}
-    cpu_times = {"jaxnas": [], "reference": []}
+    contenders = {"jaxnas": [compiled, state]}
+    if _BOUND.value:
+        free_state, free_step = attention_free_step(model, cells, batch)
+        contenders["jaxnas_attention_free"] = [free_step, free_state]
+    times = {k: [] for k in ("reference", *contenders)}
+    cpu_times = {k: [] for k in times}
     for _ in range(side_by_side.ROUNDS.value):
         if ref is not None:
             wall, cpu = ref.times(_STEPS.value)
             times["reference"] += wall
             cpu_times["reference"] += cpu
-        for _ in range(_STEPS.value):
-            t, c = time.perf_counter(), time.process_time()
-            state, m = compiled(state, batch, rng)
-            jax.block_until_ready(m)
-            times["jaxnas"].append(time.perf_counter() - t)
-            cpu_times["jaxnas"].append(time.process_time() - c)
+        for who, holder in contenders.items():
+            for _ in range(_STEPS.value):
+                t, c = time.perf_counter(), time.process_time()
+                holder[1], m = holder[0](holder[1], batch, rng)
+                jax.block_until_ready(m)
+                times[who].append(time.perf_counter() - t)
+                cpu_times[who].append(time.process_time() - c)
+    state = contenders["jaxnas"][1]
     row = {
         "preset": preset,
         "batch_pairs": len(batch["ops_x"]),
@@ -219,6 +254,9 @@ def bench(
         row["reference"]["torch_threads"] = ref.threads
         row["speedup"] = row["reference"]["step_s"] / row["jaxnas"]["step_s"]
         row["speedup_cpu_time"] = row["reference"]["step_cpu_s"] / row["jaxnas"]["step_cpu_s"]
+        if "jaxnas_attention_free" in row:
+            free = row["jaxnas_attention_free"]["step_s"]
+            row["speedup_bound_attention_free"] = row["reference"]["step_s"] / free
         ref.close()
     return row
 
@@ -236,12 +274,12 @@ def main(argv):
             peak = matmul_peak()
             row = bench(cells, batch, preset, peak, tmp, checkout)
             logging.info("%s", json.dumps(row))
-            for who in ("reference", "jaxnas"):
+            for who in ("reference", "jaxnas", "jaxnas_attention_free"):
                 if who in row:
                     r = row[who]
                     pct = 100 * r["fraction_of_peak"]
                     print(
-                        f"{preset:9s} {who:9s} {r['step_s']:.3f} s/step "
+                        f"{preset:9s} {who:21s} {r['step_s']:.3f} s/step "
                         f"({r['step_cpu_s']:.3f} s CPU)  "
                         f"{r['flops_per_s'] / 1e9:.1f} GFLOP/s = {pct:.1f}% "
                         f"of the measured matmul peak {peak / 1e9:.0f} GFLOP/s",
@@ -256,6 +294,12 @@ def main(argv):
                 print(
                     f"{preset:9s} jaxnas / reference speed-up x{row['speedup']:.2f} "
                     f"(CPU time x{row['speedup_cpu_time']:.2f})",
+                    flush=True,
+                )
+            if "speedup_bound_attention_free" in row:
+                print(
+                    f"{preset:9s} bound: with an attention core that costs nothing, "
+                    f"x{row['speedup_bound_attention_free']:.2f}",
                     flush=True,
                 )
             rows.append(row)

@@ -43,12 +43,13 @@ def test_cate_step_benchmark_smoke_profiles_the_step(tmp_path):
     r = run_binary(
         "experiments.benchmarks.cate_step",
         "--presets=cpu_tiny", "--batch_size=8", "--steps=1", "--rounds=1", "--num_cells=300",
-        f"--output={out}",
+        "--attention_free_bound", f"--output={out}",
         timeout=300,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     (row,) = json.loads(out.read_text())["rows"]
     assert row["jaxnas"]["step_s"] > 0 and "reference" not in row
+    assert row["jaxnas_attention_free"]["step_s"] > 0
     groups = row["jaxnas"]["op_time_s"]
     for side in ("fwd", "bwd"):
         for part in ("attention q/k/v/out", "ffn", "layer norm", "dropout"):
@@ -70,3 +71,25 @@ def test_darts_throughput_benchmark_smoke(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     (row,) = json.loads(out.read_text())["results"]
     assert row["num_params"] > 0 and row["step_s"] > 0 and row["images_per_s_per_device"] > 0
+
+
+def test_cate_attention_free_bound_skips_only_the_attention_core():
+    import flax.linen as nn
+    import jax
+    import numpy as np
+
+    from experiments.benchmarks import cate_step
+    from jaxnas.models import cate as cate_model
+    from jaxnas.models import transformer
+    from jaxnas.pretrain import cate
+
+    cells = cate.load_cells("nb201", key=jax.random.key(0), num_cells=8)
+    batch = cate.gather_pairs(cells, np.array([[0, 1], [2, 3], [4, 5], [6, 7]]))
+    model = cate_model.CATE(cate_model.make_config(cells.num_ops, "cpu_tiny"))
+    _, free = cate_step.attention_free_step(model, cells, batch)
+    free_hlo = free.as_text()
+    assert "...qhd,...khd->...hqk" not in free_hlo  # the scores einsum is gone
+    for kept in ("attn/query/", "attn/key/", "attn/out/", "ffn_in/", "ln_attn/"):
+        assert kept in free_hlo, kept
+    # flax's module is restored afterwards (the library's blocks use the real attention)
+    assert transformer.nn.MultiHeadDotProductAttention is nn.MultiHeadDotProductAttention

@@ -26,16 +26,22 @@ The flags ``--reference_dir``, ``--reference_python``, ``--rounds`` and ``--outp
 and the end (the machine may be shared).
 
 Measured 2026-12-07 (this command, 5 rounds x 192 steps, medians) on the 2-core CPU, otherwise
-idle (load average 1.0-1.1), two runs: jaxnas 1.63 / 1.54 ms/step, step-by-step loop 1.81 /
-1.91 ms, reference (PyTorch 2.13, 2 threads; 1 thread probed at 4.8 / 4.3 ms) 4.02 / 4.29 ms:
-x2.46 / x2.79. Earlier, on the machine shared at load average 35-37: jaxnas 15.1 ms, reference
-60.0 ms (1 thread; 2 threads 2.4 s), x3.97 -- the load hurt the reference more. The compiled
-step is 0.175 GFLOP (``cost_analysis``). One core runs the jaxnas step as fast as two (1.57
-ms), so it is bound by the number of small operations, not by arithmetic: a profiler trace
-counts ~600 XLA operations per step, among them ~150 copies and ~150 small element-wise
-fusions. Unrolling the block's ``lax.scan`` (slower), fused Threefry draws for the dropout and
-latent noise, a flattened Adam (slower) and XLA:CPU options (oneDNN, XNNPACK graph fusion,
-YNNPACK off) gave no measurable gain.
+idle (load average 0.3-1.1), five runs: jaxnas 1.63 / 1.54 / 1.74 / 1.89 / 1.49 ms/step, the
+step-by-step loop 1.81 / 1.91 / 2.01 / 2.24 / 1.65 ms, the reference (PyTorch 2.13 at its faster
+thread count) 4.02 / 4.29 / 3.99 / 5.12 / 3.58 ms: x2.46 / x2.79 / x2.29 / x2.72 / x2.41. Earlier,
+on the machine shared at load average 35-37: jaxnas 15.1 ms, reference 60.0 ms (1 thread; 2
+threads 2.4 s), x3.97 -- the load hurt the reference more.
+
+Where the time goes (``--profile``, the default: one block under the JAX profiler, by kernel
+kind, op time summed over threads): matmuls 55-58% (YNNPACK 27-29%, Eigen 27-31%), XLA's
+element-wise and reduction loops 30%, YNNPACK reductions 10-12%, copies 2-3%. The compiled step is
+0.175 GFLOP (``cost_analysis``), mostly matmuls of 224 x 128 by 128 x 128, which XLA:CPU runs at
+~170 GFLOP/s on one core and no faster on two. The Eigen ones are the weight gradients ``x^T g``
+(the left operand's rows contracted, a form YNNPACK is not given). One core runs the step as fast
+as two (1.57 ms). Tried without a measurable gain on two cores (see the README's performance
+section): custom VJPs putting those gradients in YNNPACK's form (-7% on one core only), unrolling
+the block's ``lax.scan`` (slower), fused Threefry draws, a flattened Adam (slower), XLA:CPU options
+(oneDNN, XNNPACK graph fusion, YNNPACK off, fusion emitters, tiling propagation).
 """
 
 from __future__ import annotations

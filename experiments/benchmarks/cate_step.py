@@ -28,15 +28,25 @@ shared. With ``--profile`` (the default) two more jaxnas steps run under the JAX
 :mod:`experiments.benchmarks.op_profile` prints their operation time by part of the model and
 by kernel kind.
 
-Measured 2026-12-07 (the command above with ``--rounds=5``; idle 2-core CPU, load average
-0.4-1.3; matmul peak 456-480 GFLOP/s; PyTorch at 2 threads):
+With ``--attention_free_bound`` a third contender runs, interleaved: the same step with the
+attention core (scores, softmax, attention-weight dropout, weighted sum) replaced by passing the
+values through, everything else unchanged (:func:`attention_free_step`). No attention kernel,
+however fast, can make the step faster than that, so ``reference / attention-free`` bounds the
+speed-up an attention kernel could bring.
 
-    preset     reference s/step (CPU)   jaxnas s/step (CPU)   x wall   x CPU   jaxnas % of peak
-    cpu_small  0.159 (0.313)            0.126 (0.214)         1.27     1.46    11.3
-    reference  0.799 (1.59)             0.627 (1.07)          1.28     1.49    12.6
+Measured 2026-12-07 on the 2-core CPU (otherwise idle), PyTorch at 2 threads. The first run used
+``--rounds=5`` (load average 0.4-1.3, matmul peak 456-480 GFLOP/s). The second added
+``--attention_free_bound`` (load average 1.0-1.4, matmul peak 469 / 406 GFLOP/s):
 
-Reference size, op time 718 ms per step: attention scores / softmax / weighted sum 38%,
-dropout 15%, q/k/v/out projections 14%, FFN 12%, layer norms 11%, residual and other 8%.
+    preset     run  reference s (CPU)  jaxnas s (CPU)  x wall  x CPU  % of peak  free attention
+    cpu_small  1    0.159 (0.313)      0.126 (0.214)   1.27    1.46   11.3       -
+    reference  1    0.799 (1.59)       0.627 (1.07)    1.28    1.49   12.6       -
+    cpu_small  2    0.177 (0.339)      0.127 (0.214)   1.40    1.59   11.5       0.081 s, x2.19
+    reference  2    0.930 (1.81)       0.775 (1.30)    1.20    1.39   11.4       0.468 s, x1.99
+
+Reference size, second run, 849 ms of op time per step: attention scores / softmax / weighted
+sum 35%, dropout 14%, q/k/v/out projections 14%, FFN 14%, layer norms 12%, residual and other
+8.5%. By kernel kind: XLA loops 48%, YNNPACK matmuls 34%, YNNPACK reductions 9%, Eigen matmuls 9%.
 """
 
 from __future__ import annotations

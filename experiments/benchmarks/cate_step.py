@@ -35,18 +35,21 @@ however fast, can make the step faster than that, so ``reference / attention-fre
 speed-up an attention kernel could bring.
 
 Measured 2026-12-07 on the 2-core CPU (otherwise idle), PyTorch at 2 threads. The first run used
-``--rounds=5`` (load average 0.4-1.3, matmul peak 456-480 GFLOP/s). The second added
-``--attention_free_bound`` (load average 1.0-1.4, matmul peak 469 / 406 GFLOP/s):
+``--rounds=5`` (load average 0.4-1.3, matmul peak 456-480 GFLOP/s). The second and third
+added ``--attention_free_bound`` (load average 0.0-1.4, matmul peak 406-469 GFLOP/s):
 
     preset     run  reference s (CPU)  jaxnas s (CPU)  x wall  x CPU  % of peak  free attention
     cpu_small  1    0.159 (0.313)      0.126 (0.214)   1.27    1.46   11.3       -
     reference  1    0.799 (1.59)       0.627 (1.07)    1.28    1.49   12.6       -
     cpu_small  2    0.177 (0.339)      0.127 (0.214)   1.40    1.59   11.5       0.081 s, x2.19
     reference  2    0.930 (1.81)       0.775 (1.30)    1.20    1.39   11.4       0.468 s, x1.99
+    cpu_small  3    0.179 (0.352)      0.134 (0.231)   1.34    1.52   11.7       0.087 s, x2.07
+    reference  3    0.793 (1.55)       0.615 (1.04)    1.29    1.49   12.5       0.388 s, x2.04
 
-Reference size, second run, 849 ms of op time per step: attention scores / softmax / weighted
-sum 35%, dropout 14%, q/k/v/out projections 14%, FFN 14%, layer norms 12%, residual and other
-8.5%. By kernel kind: XLA loops 48%, YNNPACK matmuls 34%, YNNPACK reductions 9%, Eigen matmuls 9%.
+Reference size, second / third run, 849 / 806 ms of op time per step: attention scores /
+softmax / weighted sum 35 / 39%, dropout 14 / 14%, q/k/v/out projections 14 / 13%, FFN 14 / 11%,
+layer norms 12 / 13%, residual and other 8.5 / 9%. By kernel kind: XLA loops 48 / 52%, YNNPACK
+matmuls 34 / 32%, YNNPACK reductions 9 / 8%, Eigen matmuls 9 / 8%.
 """
 
 from __future__ import annotations

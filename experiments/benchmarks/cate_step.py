@@ -103,7 +103,8 @@ def _values_through(query, key, value, **unused):
 
 def attention_free_step(model: cate_model.CATE, cells: cate.Cells, batch: dict):
     """``(state, compiled step)`` of ``model`` with a free attention core (the q/k/v/out
-    projections, layer norms, FFN, dropout, loss and optimiser unchanged): the library's
+    projections, layer norms, FFN, residual and FFN dropout, loss and optimiser unchanged; no
+    attention-weight dropout, which is part of the core): the library's
     :class:`jaxnas.models.transformer.EncoderBlock` is traced with flax's attention module given
     ``attention_fn=_values_through``, for this what-if only."""
     free = functools.partial(nn.MultiHeadDotProductAttention, attention_fn=_values_through)

@@ -48,6 +48,7 @@ _OPCODE = re.compile(  # name = type opcode(operands), attributes; tuple types h
     r"^\s+(?:ROOT )?%?([\w.\-]+) = (?:\((?:[^()]|\([^()]*\))*\)|\S+) ([a-z][\w\-]*)\((.*)$", re.M
 )
 _CONTAINER_OPCODES = ("while", "call", "conditional")
+_LIBRARIES = {"ynn": "YNNPACK", "xnn": "XNNPACK", "onednn": "oneDNN"}  # kCustom fusion prefixes
 _INSTRUCTION_NAME = re.compile(r"[a-z][\w\-]*(?:\.\d+)?")
 
 
@@ -112,8 +113,9 @@ def instruction_kinds(hlo_text: str) -> dict[str, str]:
     """``{instruction name: kernel kind}`` from optimized XLA:CPU HLO text, where the kind says
     which code runs the instruction:
 
-    * ``matmul, YNNPACK``: a ``kCustom`` fusion whose root is a ``dot_general`` (XLA:CPU hands
-      these to the YNNPACK library);
+    * ``matmul, YNNPACK``: a ``kCustom`` fusion (``ynn_fusion.N``) whose root is a
+      ``dot_general``: XLA:CPU hands these to the YNNPACK library (``xnn_fusion`` and
+      ``onednn_fusion``, under the XLA flags that enable them, are named after theirs);
     * ``matmul, Eigen``: a plain ``dot`` instruction -- the forms YNNPACK does not take, e.g. a
       product contracting the rows of its left operand (the weight gradient ``x^T g``);
     * ``reduction, YNNPACK``: the other ``kCustom`` fusions;
@@ -129,8 +131,9 @@ def instruction_kinds(hlo_text: str) -> dict[str, str]:
         if opcode == "dot":
             kind = "matmul, Eigen"
         elif opcode == "fusion" and "kind=kCustom" in rest:
-            root = sources.get(name, "")
-            kind = "matmul, YNNPACK" if root.endswith("dot_general") else "reduction, YNNPACK"
+            library = _LIBRARIES.get(name.split("_fusion")[0], "custom fusion")
+            what = "matmul" if sources.get(name, "").endswith("dot_general") else "reduction"
+            kind = f"{what}, {library}"
         elif opcode == "fusion":
             kind = "element-wise / reduction, XLA loop"
         elif opcode == "copy":

@@ -74,6 +74,7 @@ def test_darts_throughput_benchmark_smoke(tmp_path):
 
 
 def test_cate_attention_free_bound_skips_only_the_attention_core():
+    # Imported here: a benchmark module defines its absl flags on import.
     import flax.linen as nn
     import jax
     import numpy as np

@@ -73,6 +73,7 @@ def test_darts_throughput_benchmark_smoke(tmp_path):
     assert row["num_params"] > 0 and row["step_s"] > 0 and row["images_per_s_per_device"] > 0
 
 
+@pytest.mark.slow
 def test_cate_attention_free_bound_skips_only_the_attention_core():
     # Imported here: a benchmark module defines its absl flags on import.
     import flax.linen as nn

@@ -95,18 +95,18 @@ def group_by_source(hlo_text: str, times: dict[str, float]) -> dict[str, float]:
     ``"<name>"`` for instructions without one, e.g. ``<copy>``). Covers the same instructions as
     :func:`kind_times`."""
     sources = instruction_sources(hlo_text)
-    instructions = set(instruction_kinds(hlo_text)) - _containers(hlo_text)
+    counted = _counted_kinds(hlo_text)
     totals: collections.Counter = collections.Counter()
     for name, t in times.items():
-        if name in instructions:
+        if name in counted:
             totals[sources.get(name, f"<{name.split('.')[0]}>")] += t
     return dict(totals)
 
 
-def _containers(hlo_text: str) -> set[str]:
-    """Loop and call instructions: their events span the instructions of their bodies, which
-    are counted themselves."""
-    return {m.group(1) for m in _OPCODE.finditer(hlo_text) if m.group(2) in _CONTAINER_OPCODES}
+def _counted_kinds(hlo_text: str) -> dict[str, str]:
+    """:func:`instruction_kinds` without loops and calls: their events span the instructions of
+    their bodies, which are counted themselves."""
+    return {n: k for n, k in instruction_kinds(hlo_text).items() if k not in _CONTAINER_OPCODES}
 
 
 def instruction_kinds(hlo_text: str) -> dict[str, str]:
@@ -146,11 +146,10 @@ def instruction_kinds(hlo_text: str) -> dict[str, str]:
 
 def kind_times(hlo_text: str, times: dict[str, float]) -> dict[str, float]:
     """:func:`instruction_times` summed by :func:`instruction_kinds`, largest first."""
-    kinds = instruction_kinds(hlo_text)
-    containers = _containers(hlo_text)
+    kinds = _counted_kinds(hlo_text)
     out: collections.Counter = collections.Counter()
     for name, t in times.items():
-        if name in kinds and name not in containers:
+        if name in kinds:
             out[kinds[name]] += t
     return dict(out.most_common())
 
@@ -161,7 +160,7 @@ def transformer_group(op_name: str) -> str:
     softmax``, ``ffn``, ``layer norm``, ``dropout``, ``residual``), or ``other`` (embeddings,
     heads, loss, optimiser)."""
     if op_name.startswith("<"):
-        return "other (compiler copies, loops)"
+        return "other (compiler copies)"
     side = "bwd" if "transpose(" in op_name else "fwd"
     m = re.search(r"block_\d+/(.*)", op_name)
     if m is None:
